@@ -1,0 +1,248 @@
+//! The one error type of orm, shared by every backend.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::session::SessionState;
+
+/// A boxed error from a driver, kept as the source of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a database said about a violated constraint.
+///
+/// PostgreSQL names the table, column and constraint in its error fields;
+/// SQLite names `table.column` in its message, which the SQLite backend parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Violation {
+    /// The table the constraint belongs to, when the database names it.
+    pub table: Option<String>,
+    /// The column concerned, when the database names one.
+    pub column: Option<String>,
+    /// The constraint's name, when the database names it.
+    pub constraint: Option<String>,
+    /// The database's own message.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(t) = &self.table {
+            write!(f, " on table `{t}`")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, " column `{c}`")?;
+        }
+        if let Some(c) = &self.constraint {
+            write!(f, " (constraint `{c}`)")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything that can go wrong, classified so a program can act on it.
+///
+/// The same situation yields the same variant on PostgreSQL and on SQLite.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A query that must return a row returned none.
+    #[error("no row found in `{table}`")]
+    NotFound {
+        /// The table queried (or `"query"` for raw SQL).
+        table: String,
+    },
+    /// A query that must return exactly one row returned more.
+    #[error("more than one row found in `{table}` where one was expected")]
+    MultipleRowsFound {
+        /// The table queried.
+        table: String,
+    },
+    /// A UNIQUE or PRIMARY KEY constraint was violated.
+    #[error("unique violation{0}")]
+    UniqueViolation(Violation),
+    /// A FOREIGN KEY constraint was violated.
+    #[error("foreign key violation{0}")]
+    ForeignKeyViolation(Violation),
+    /// NULL was written into a NOT NULL column.
+    #[error("not null violation{0}")]
+    NotNullViolation(Violation),
+    /// A CHECK constraint was violated.
+    #[error("check violation{0}")]
+    CheckViolation(Violation),
+    /// The transaction could not be serialized (SQLSTATE 40001); retrying it may succeed.
+    #[error("serialization failure: {message}")]
+    SerializationFailure {
+        /// The database's message.
+        message: String,
+    },
+    /// The transaction was chosen as a deadlock victim (SQLSTATE 40P01); retrying it may succeed.
+    #[error("deadlock detected: {message}")]
+    Deadlock {
+        /// The database's message.
+        message: String,
+    },
+    /// The connection to the database was lost or could not be made.
+    #[error("connection lost: {source}")]
+    ConnectionLost {
+        /// The driver's error.
+        #[source]
+        source: BoxError,
+    },
+    /// No pooled connection became free within the acquire timeout.
+    #[error("timed out after {timeout:?} waiting for a pooled connection")]
+    PoolTimeout {
+        /// The configured acquire timeout.
+        timeout: Duration,
+    },
+    /// An operation was attempted in a session state that does not allow it.
+    #[error("cannot {operation} in a session that is {state}{}", hint_text(.hint))]
+    InvalidState {
+        /// The state the session was in.
+        state: SessionState,
+        /// What was attempted.
+        operation: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// A column's value could not be decoded into the Rust type asked for.
+    #[error("cannot decode column `{column}`: expected {expected}, found {found}")]
+    Decode {
+        /// The column's name.
+        column: String,
+        /// The Rust type asked for.
+        expected: &'static str,
+        /// What the database held (its type, or NULL).
+        found: String,
+    },
+    /// A connection URL or option could not be used.
+    #[error("invalid database URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, with any password hidden.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A row helper (update, delete, merge) was given a row whose generated key is unset.
+    #[error("the row's primary key in `{table}` is not set: insert it first (session.add) or set the key")]
+    MissingPrimaryKey {
+        /// The table.
+        table: &'static str,
+    },
+    /// A query that cannot be run as built (for example an UPDATE with nothing to set).
+    #[error("invalid query on `{table}`: {reason}")]
+    InvalidQuery {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value or feature this backend does not support.
+    #[error("not supported by {backend}: {what}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What was asked for.
+        what: String,
+    },
+    /// Any other error the database reported.
+    #[error("database error {code}: {message}")]
+    Database {
+        /// The SQLSTATE (PostgreSQL) or extended result code (SQLite).
+        code: String,
+        /// The database's message.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+fn hint_text(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(": {hint}")
+    }
+}
+
+impl Error {
+    /// True for errors after which retrying the whole transaction may succeed
+    /// (serialization failures and deadlocks).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::SerializationFailure { .. } | Error::Deadlock { .. }
+        )
+    }
+
+    /// The violation details, for constraint errors.
+    pub fn violation(&self) -> Option<&Violation> {
+        match self {
+            Error::UniqueViolation(v)
+            | Error::ForeignKeyViolation(v)
+            | Error::NotNullViolation(v)
+            | Error::CheckViolation(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// SQLSTATE codes orm classifies, as named constants.
+pub mod sqlstate {
+    /// unique_violation
+    pub const UNIQUE_VIOLATION: &str = "23505";
+    /// foreign_key_violation
+    pub const FOREIGN_KEY_VIOLATION: &str = "23503";
+    /// not_null_violation
+    pub const NOT_NULL_VIOLATION: &str = "23502";
+    /// check_violation
+    pub const CHECK_VIOLATION: &str = "23514";
+    /// serialization_failure
+    pub const SERIALIZATION_FAILURE: &str = "40001";
+    /// deadlock_detected
+    pub const DEADLOCK_DETECTED: &str = "40P01";
+    /// in_failed_sql_transaction
+    pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+    /// admin_shutdown (the server is going away)
+    pub const ADMIN_SHUTDOWN: &str = "57P01";
+}
+
+/// Hides the password of a URL for use in messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &url[scheme_end + 3 + at..]
+        ),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_the_password_only() {
+        assert_eq!(
+            redact_url("postgres://bob:secret@localhost/db"),
+            "postgres://bob:***@localhost/db"
+        );
+        assert_eq!(
+            redact_url("postgres://bob@localhost/db"),
+            "postgres://bob@localhost/db"
+        );
+        assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
+    }
+}

@@ -1,0 +1,30 @@
+//! Query builders: select, insert, update, delete and truncate.
+//!
+//! Each builder borrows a [`Session`](crate::Session), collects a tree, and
+//! runs it when a terminal method (`all`, `execute`, ...) is awaited.
+
+mod delete;
+mod insert;
+mod rows;
+mod scope;
+mod select;
+mod truncate;
+mod update;
+
+pub use delete::Delete;
+pub use insert::{Insert, InsertTree, Returning};
+pub(crate) use rows::{DeleteRowTree, UpdateRowTree};
+pub use scope::{AllRows, Filtered, Scope, Unfiltered};
+pub use select::{Projection, Select, SelectTree};
+pub use truncate::Truncate;
+pub use update::Update;
+
+use crate::expr::Node;
+
+/// ANDs a new filter onto an existing one.
+pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
+    Some(match existing {
+        None => new,
+        Some(old) => Node::Binary(crate::expr::BinOp::And, Box::new(old), Box::new(new)),
+    })
+}

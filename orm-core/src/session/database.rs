@@ -1,0 +1,162 @@
+//! [`Database`]: a pool, its dialect and its SQL cache.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+
+use super::{Backend, ConnectOptions, PoolStatus, Session};
+use crate::error::{Error, Result};
+use crate::sql::SqlCache;
+use crate::table::TableMeta;
+
+struct Inner<B> {
+    backend: B,
+    cache: SqlCache,
+}
+
+/// A connection pool and everything shared by its sessions. Cheap to clone.
+pub struct Database<B: Backend> {
+    inner: Arc<Inner<B>>,
+}
+
+impl<B: Backend> Clone for Database<B> {
+    fn clone(&self) -> Self {
+        Database {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for Database<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.inner.backend.name())
+            .field("pool", &self.inner.backend.pool_status())
+            .finish()
+    }
+}
+
+impl<B: Backend> Database<B> {
+    /// Connects to the database `url` names. See [`ConnectOptions`] for the
+    /// pool parameters a URL may carry.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(&ConnectOptions::parse(url)?).await
+    }
+
+    /// Connects with explicit options.
+    pub async fn connect_with(options: &ConnectOptions) -> Result<Self> {
+        Ok(Self::from_backend(B::connect(options).await?))
+    }
+
+    /// Wraps an opened backend.
+    pub fn from_backend(backend: B) -> Self {
+        Database {
+            inner: Arc::new(Inner {
+                backend,
+                cache: SqlCache::new(),
+            }),
+        }
+    }
+
+    /// The backend (the pool).
+    pub fn backend(&self) -> &B {
+        &self.inner.backend
+    }
+
+    pub(crate) fn cache(&self) -> &SqlCache {
+        &self.inner.cache
+    }
+
+    /// How full the pool is.
+    pub fn pool_status(&self) -> PoolStatus {
+        self.inner.backend.pool_status()
+    }
+
+    /// A new session. It leases a connection and opens a transaction on its
+    /// first statement.
+    pub fn session(&self) -> Session<B> {
+        Session::new(self.clone())
+    }
+
+    /// A new session with its transaction already open.
+    pub async fn begin(&self) -> Result<Session<B>> {
+        let mut session = self.session();
+        session.start().await?;
+        Ok(session)
+    }
+
+    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
+    /// when it returns `Err` or panics (the panic then continues, and the
+    /// connection is closed rather than reused).
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(db: &Database<B>) -> Result<()> {
+    /// let n = db
+    ///     .transaction(async |s| {
+    ///         // ... statements on `s` ...
+    ///         Ok::<_, Error>(42)
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        F: AsyncFnOnce(&mut Session<B>) -> Result<R, E>,
+        E: From<Error>,
+    {
+        let mut session = self.begin().await?;
+        let outcome = AssertUnwindSafe(f(&mut session)).catch_unwind().await;
+        match outcome {
+            Ok(Ok(value)) => {
+                session.commit().await?;
+                Ok(value)
+            }
+            Ok(Err(e)) => {
+                // The caller's error says more than a failed ROLLBACK would;
+                // a connection that cannot roll back is discarded anyway.
+                let _ = session.rollback().await;
+                Err(e)
+            }
+            Err(panic) => {
+                session.discard_connection();
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// Creates the tables (and indexes) of `tables` in one transaction; an
+    /// existing table is an error.
+    pub async fn create_tables(&self, tables: &[&'static TableMeta]) -> Result<()> {
+        self.ddl(async |s| s.create_tables(tables, false).await)
+            .await
+    }
+
+    /// Creates the tables of `tables` that do not exist yet, in one
+    /// transaction (pytentd's `install_tables`).
+    pub async fn create_tables_if_not_exists(&self, tables: &[&'static TableMeta]) -> Result<()> {
+        self.ddl(async |s| s.create_tables(tables, true).await)
+            .await
+    }
+
+    /// Drops the tables of `tables` (in reverse order) in one transaction; a
+    /// missing table is an error.
+    pub async fn drop_tables(&self, tables: &[&'static TableMeta]) -> Result<()> {
+        self.ddl(async |s| s.drop_tables(tables, false).await).await
+    }
+
+    /// Drops those of `tables` that exist, in one transaction.
+    pub async fn drop_tables_if_exists(&self, tables: &[&'static TableMeta]) -> Result<()> {
+        self.ddl(async |s| s.drop_tables(tables, true).await).await
+    }
+
+    async fn ddl(&self, f: impl AsyncFnOnce(&mut Session<B>) -> Result<()>) -> Result<()> {
+        self.transaction(f).await
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.inner.backend.close().await
+    }
+}

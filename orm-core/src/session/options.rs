@@ -1,0 +1,164 @@
+//! Connection options: the URL and the pool settings taken from it.
+
+use std::time::Duration;
+
+use crate::error::{redact_url, Error, Result};
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `postgres://` or `postgresql://`
+    Postgres,
+    /// `sqlite://path` or `sqlite::memory:`
+    Sqlite,
+}
+
+/// Where and how to connect.
+///
+/// orm reads these URL query parameters itself and removes them before the
+/// backend sees the URL:
+///
+/// | parameter | meaning | default |
+/// |---|---|---|
+/// | `max_connections` (or `pool_size`) | most pooled connections | 10 (1 for `sqlite::memory:`) |
+/// | `acquire_timeout` | wait for a free connection: `30`, `30s`, `500ms` | 30 s |
+///
+/// ```
+/// use orm_core::ConnectOptions;
+/// use std::time::Duration;
+/// let o = ConnectOptions::parse("postgres://localhost/app?pool_size=4&acquire_timeout=250ms").unwrap();
+/// assert_eq!(o.max_connections, Some(4));
+/// assert_eq!(o.acquire_timeout, Some(Duration::from_millis(250)));
+/// assert_eq!(o.url, "postgres://localhost/app");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// The backend.
+    pub scheme: Scheme,
+    /// The URL without orm's own parameters.
+    pub url: String,
+    /// The most pooled connections.
+    pub max_connections: Option<usize>,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Option<Duration>,
+}
+
+impl ConnectOptions {
+    /// Parses `url`, taking out orm's own query parameters.
+    pub fn parse(url: &str) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: redact_url(url),
+            reason,
+        };
+        let scheme = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Scheme::Postgres
+        } else if url.starts_with("sqlite:") {
+            Scheme::Sqlite
+        } else {
+            let found = url.split(':').next().unwrap_or_default();
+            return Err(invalid(format!(
+                "unknown scheme `{found}`: expected postgres://, postgresql://, sqlite://path or sqlite::memory:"
+            )));
+        };
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (url, None),
+        };
+        let mut options = ConnectOptions {
+            scheme,
+            url: base.to_string(),
+            max_connections: None,
+            acquire_timeout: None,
+        };
+        let mut rest = Vec::new();
+        for pair in query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|p| !p.is_empty())
+        {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "max_connections" | "pool_size" => {
+                    let n: usize = value.parse().map_err(|_| {
+                        invalid(format!(
+                            "`{key}` must be a positive whole number, not `{value}`"
+                        ))
+                    })?;
+                    if n == 0 {
+                        return Err(invalid(format!("`{key}` must be at least 1")));
+                    }
+                    options.max_connections = Some(n);
+                }
+                "acquire_timeout" => {
+                    options.acquire_timeout = Some(parse_duration(value).ok_or_else(|| {
+                        invalid(format!(
+                            "`acquire_timeout` must be a duration like 30, 30s or 500ms, not `{value}`"
+                        ))
+                    })?);
+                }
+                _ => rest.push(pair),
+            }
+        }
+        if !rest.is_empty() {
+            options.url.push('?');
+            options.url.push_str(&rest.join("&"));
+        }
+        Ok(options)
+    }
+
+    /// Sets the most pooled connections.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = Some(n);
+        self
+    }
+
+    /// Sets how long to wait for a free connection.
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = Some(timeout);
+        self
+    }
+
+    /// The URL with any password hidden, for messages.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+fn parse_duration(s: &str) -> Option<Duration> {
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms.parse().ok().map(Duration::from_millis);
+    }
+    let secs = s.strip_suffix('s').unwrap_or(s);
+    let secs: f64 = secs.parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_scheme_is_an_invalid_url_naming_the_scheme() {
+        let err = ConnectOptions::parse("mysql://localhost/db").unwrap_err();
+        assert!(matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("`mysql`")));
+    }
+
+    #[test]
+    fn bad_pool_size_is_an_invalid_url() {
+        let err = ConnectOptions::parse("sqlite::memory:?pool_size=lots").unwrap_err();
+        assert!(matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("pool_size")));
+        let err = ConnectOptions::parse("sqlite::memory:?max_connections=0").unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }));
+    }
+
+    #[test]
+    fn other_parameters_are_kept_for_the_backend() {
+        let o = ConnectOptions::parse("sqlite://a.db?mode=rwc&pool_size=2").unwrap();
+        assert_eq!(o.url, "sqlite://a.db?mode=rwc");
+        assert_eq!(o.max_connections, Some(2));
+        assert_eq!(o.scheme, Scheme::Sqlite);
+        let o = ConnectOptions::parse("postgresql://u@h/db?acquire_timeout=2").unwrap();
+        assert_eq!(o.acquire_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(o.scheme, Scheme::Postgres);
+    }
+}

@@ -1,0 +1,88 @@
+//! The per-database cache of compiled SQL, keyed by query shape.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::writer::KeyWriter;
+use super::{Dialect, Render, SqlWriter};
+use crate::value::ValueRef;
+
+/// How many shapes a cache holds before it starts over.
+const CAPACITY: usize = 4096;
+
+/// SQL text for each query shape seen, so a shape is written only once.
+#[derive(Default)]
+pub struct SqlCache {
+    map: Mutex<HashMap<Box<[usize]>, Arc<str>>>,
+}
+
+impl std::fmt::Debug for SqlCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlCache")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl SqlCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of shapes cached.
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// True when no shape is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A query compiled for one dialect: SQL text and the values to bind.
+#[derive(Debug, Clone)]
+pub struct Compiled<'q> {
+    /// The SQL text, shared with the cache.
+    pub sql: Arc<str>,
+    /// The values, in placeholder order, borrowed from the query.
+    pub binds: Vec<ValueRef<'q>>,
+}
+
+/// Compiles `query` for `dialect`, reusing the cached SQL of its shape.
+pub fn compile<'q, Q: Render + ?Sized>(
+    query: &'q Q,
+    dialect: &dyn Dialect,
+    cache: &SqlCache,
+) -> Compiled<'q> {
+    let mut key = KeyWriter::new(dialect);
+    query.render(&mut key);
+    // A poisoned lock only means another thread panicked mid-insert; the map
+    // itself is still a valid map of complete entries.
+    let hit = match cache.map.lock() {
+        Ok(map) => map.get(key.key.as_slice()).cloned(),
+        Err(poisoned) => poisoned.into_inner().get(key.key.as_slice()).cloned(),
+    };
+    if let Some(sql) = hit {
+        return Compiled {
+            sql,
+            binds: key.binds,
+        };
+    }
+    let mut writer = SqlWriter::new(dialect);
+    query.render(&mut writer);
+    let sql: Arc<str> = writer.sql.into();
+    let mut map = match cache.map.lock() {
+        Ok(map) => map,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if map.len() >= CAPACITY {
+        map.clear();
+    }
+    map.insert(key.key.into_boxed_slice(), sql.clone());
+    Compiled {
+        sql,
+        binds: writer.binds,
+    }
+}

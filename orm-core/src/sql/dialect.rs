@@ -1,0 +1,64 @@
+//! The [`Dialect`] trait: what differs between SQL databases.
+
+use crate::table::DefaultValue;
+use crate::value::SqlType;
+
+/// How one database spells SQL. Every method but the few that must differ
+/// has a default; a dialect overrides quoting, placeholders and types.
+pub trait Dialect: Send + Sync + 'static {
+    /// The dialect's name, for messages (`"postgresql"`, `"sqlite"`).
+    fn name(&self) -> &'static str;
+
+    /// Writes the placeholder of the `n`th bind (1-based).
+    fn write_placeholder(&self, n: usize, out: &mut String);
+
+    /// The most bind parameters one statement may carry.
+    fn max_binds(&self) -> usize;
+
+    /// Writes `ident` quoted, doubling any embedded quote character.
+    fn write_ident(&self, ident: &str, out: &mut String) {
+        out.reserve(ident.len() + 2);
+        out.push('"');
+        for ch in ident.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+
+    /// The text written for `OFFSET` without `LIMIT`: SQLite requires a
+    /// LIMIT before OFFSET, and takes `LIMIT -1` as "no limit".
+    fn limit_for_offset_only(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The column type in DDL.
+    fn column_type(&self, ty: SqlType) -> &'static str;
+
+    /// The whole column definition (after its name) of a database-generated
+    /// integer key of type `ty`.
+    fn generated_key(&self, ty: SqlType) -> &'static str;
+
+    /// True when [`Dialect::generated_key`] already declares the primary key,
+    /// so the table must not declare it again.
+    fn generated_key_declares_primary_key(&self) -> bool {
+        false
+    }
+
+    /// Writes a DDL default literal.
+    fn write_default(&self, value: &DefaultValue, out: &mut String) {
+        match value {
+            DefaultValue::Int(v) => out.push_str(&v.to_string()),
+            DefaultValue::Float(v) => out.push_str(&format!("{v:?}")),
+            DefaultValue::Bool(true) => out.push_str("TRUE"),
+            DefaultValue::Bool(false) => out.push_str("FALSE"),
+            DefaultValue::Text(s) => {
+                out.push('\'');
+                out.push_str(&s.replace('\'', "''"));
+                out.push('\'');
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! From query trees to SQL text plus binds.
+//!
+//! A query renders itself as a stream of tokens into a [`Sink`]: static SQL
+//! fragments, quoted identifiers and bound values. Two sinks consume that
+//! stream: [`SqlWriter`] writes the dialect's text, and the shape key written
+//! by [`compile`] records the same tokens compactly so that a query of a shape
+//! already seen reuses its cached SQL without writing it again. Both walk the
+//! same tokens in the same order, so binds always line up with placeholders.
+
+mod cache;
+pub mod ddl;
+mod dialect;
+mod render;
+mod writer;
+
+pub use cache::{compile, Compiled, SqlCache};
+pub use dialect::Dialect;
+pub use render::{render_node, render_where, Render};
+pub use writer::{Sink, SqlWriter};
