@@ -1,1 +1,116 @@
-//! placeholder
+//! An async ORM for PostgreSQL and SQLite.
+//!
+//! A model is a plain struct with `#[derive(Table)]`; a [`Session`] is a
+//! window onto one pooled connection and its transaction; queries are typed
+//! builders compiled by the backend's dialect to SQL with bound values.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone, PartialEq)]
+//! #[table(name = "users")]
+//! pub struct User {
+//!     #[column(primary_key, auto)]
+//!     pub id: i64,
+//!     #[column(unique)]
+//!     pub name: String,
+//!     pub email: Option<String>,
+//!     #[column(default = 0, index)]
+//!     pub karma: i32,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> orm::Result<()> {
+//! let db = Database::connect("sqlite::memory:").await?;
+//! db.create_tables(&[User::table()]).await?;
+//!
+//! let mut s = db.session();
+//! let mut ann = User { id: 0, name: "ann".into(), email: None, karma: 3 };
+//! s.add(&mut ann).await?;                       // INSERT .. RETURNING "id"
+//! assert_eq!(ann.id, 1);
+//!
+//! let top: Vec<User> = s
+//!     .select::<User>()
+//!     .filter(User::karma.gt(1).and(User::email.is_null()))
+//!     .order_by(User::name.desc())
+//!     .limit(10)
+//!     .all()
+//!     .await?;
+//! assert_eq!(top, vec![ann]);
+//! s.commit().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `postgres` | yes | the PostgreSQL backend (tokio-postgres, deadpool-postgres) |
+//! | `sqlite` | yes | the SQLite backend (sqlx, bundled libsqlite3) |
+//! | `chrono` | no | `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` columns |
+//! | `uuid` | no | `uuid::Uuid` columns |
+//! | `json` | no | `serde_json::Value` columns |
+//! | `decimal` | no | `rust_decimal::Decimal` columns |
+//!
+//! # Behavior
+//!
+//! * A session opens its transaction lazily, on its first statement (or on
+//!   [`Session::start`]); after `commit` or `rollback` its connection goes
+//!   back to the pool and the next statement opens a new transaction.
+//! * No connection goes back to the pool inside a transaction: a session
+//!   dropped with its transaction open is rolled back before its connection
+//!   is reused, or the connection is closed.
+//! * A write whose future is dropped before it finishes leaves the session
+//!   [`SessionState::Failed`]: its outcome is unknown, so it can only be
+//!   rolled back. A failed statement does the same; `commit` then rolls back,
+//!   commits nothing and returns an error.
+//! * [`Database::transaction`](orm_core::Database::transaction) commits on
+//!   `Ok`, rolls back on `Err`, and on a panic rolls back and closes the
+//!   connection before the panic continues.
+//! * Values are always bound, never spliced into SQL; identifiers are always
+//!   quoted.
+
+#![warn(missing_docs, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
+mod any;
+
+pub use any::{Any, AnyConnection};
+pub use orm_core::{
+    error, expr, query, sql, BinOp, Column, ColumnMeta, ConnectOptions, DefaultValue, Error, Expr,
+    FromRow, IntoExpr, Node, Order, PoolStatus, Result, Row, SessionState, SqlType, SqlValue,
+    Table, TableMeta, Value, ValueRef, Violation,
+};
+pub use orm_macros::Table;
+
+#[cfg(feature = "postgres")]
+pub use orm_postgres as postgres;
+#[cfg(feature = "sqlite")]
+pub use orm_sqlite as sqlite;
+
+/// A pool chosen by URL, shared by sessions: `Database::connect(url)`.
+pub type Database = orm_core::Database<Any>;
+/// A window onto one pooled connection and its transaction.
+pub type Session = orm_core::Session<Any>;
+/// A `SELECT` being built on a [`Session`].
+pub type Select<'s, T> = orm_core::Select<'s, T, Any>;
+/// An `INSERT` being built on a [`Session`].
+pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
+/// A bulk `UPDATE` being built on a [`Session`].
+pub type Update<'s, T, F = orm_core::query::Unfiltered> = orm_core::Update<'s, T, Any, F>;
+/// A bulk `DELETE` being built on a [`Session`].
+pub type Delete<'s, T, F = orm_core::query::Unfiltered> = orm_core::Delete<'s, T, Any, F>;
+
+/// The names most programs need: `use orm::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Column, Database, Error, Expr, FromRow, Result, Session, SessionState, SqlValue, Table,
+    };
+    pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
+}
+
+/// Items the derive's generated code names. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use orm_core::*;
+}

@@ -228,11 +228,6 @@ impl IntoExpr<String> for &String {
         Node::Value(Value::Text(self.clone()))
     }
 }
-impl IntoExpr<Option<String>> for Option<&str> {
-    fn into_node(self) -> Node {
-        Node::Value(self.map(str::to_owned).into_value())
-    }
-}
 impl IntoExpr<Vec<u8>> for &[u8] {
     fn into_node(self) -> Node {
         Node::Value(Value::Bytes(self.to_vec()))

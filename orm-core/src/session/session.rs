@@ -347,6 +347,17 @@ impl<B: Backend> Session<B> {
         self.track(result)
     }
 
+    /// Runs raw SQL without parameters (one or more statements separated by
+    /// `;`) inside the session's transaction: the escape hatch for DDL and
+    /// migrations. Never build `sql` from user input; bind values through
+    /// the query builders instead.
+    pub async fn batch(&mut self, sql: &str) -> Result<()> {
+        let conn = self.active("run SQL", true).await?;
+        let result = conn.batch(sql).await;
+        self.write_in_flight = false;
+        self.track(result)
+    }
+
     /// Runs DDL statements in the session's transaction.
     pub(crate) async fn run_batch(&mut self, statements: &[String]) -> Result<()> {
         for sql in statements {

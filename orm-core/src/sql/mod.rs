@@ -17,3 +17,6 @@ pub use cache::{compile, Compiled, SqlCache};
 pub use dialect::Dialect;
 pub use render::{render_node, render_where, Render};
 pub use writer::{Sink, SqlWriter};
+
+#[cfg(test)]
+mod tests;

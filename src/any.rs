@@ -1,0 +1,166 @@
+//! [`Any`]: the backend chosen at run time from the URL's scheme.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_core::stream::BoxStream;
+use orm_core::{
+    Backend, ConnectOptions, Connection, Dialect, Error, FromRow, PoolStatus, Result, Scheme,
+    TableMeta, TruncateOptions, TxStatus, Value, ValueRef,
+};
+
+/// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
+/// `sqlite://path` / `sqlite::memory:` for SQLite.
+///
+/// Each variant is present when its cargo feature is on (both are by default).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Any {
+    /// PostgreSQL on tokio-postgres, pooled by deadpool.
+    #[cfg(feature = "postgres")]
+    Postgres(orm_postgres::Postgres),
+    /// SQLite on sqlx's driver.
+    #[cfg(feature = "sqlite")]
+    Sqlite(orm_sqlite::Sqlite),
+}
+
+/// A connection leased from an [`Any`] pool.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AnyConnection {
+    /// A PostgreSQL connection.
+    #[cfg(feature = "postgres")]
+    Postgres(orm_postgres::PgConnection),
+    /// A SQLite connection.
+    #[cfg(feature = "sqlite")]
+    Sqlite(orm_sqlite::SqliteConn),
+}
+
+// Delegates a method call to whichever backend the value holds.
+macro_rules! dispatch {
+    ($value:expr, $inner:ident => $body:expr) => {
+        match $value {
+            #[cfg(feature = "postgres")]
+            Self::Postgres($inner) => $body,
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite($inner) => $body,
+        }
+    };
+}
+
+#[allow(unreachable_code)]
+fn not_compiled(options: &ConnectOptions, feature: &str) -> Error {
+    Error::InvalidUrl {
+        url: options.redacted_url(),
+        reason: format!(
+            "this build of orm has no {feature} backend: enable the `{feature}` feature"
+        ),
+    }
+}
+
+impl Backend for Any {
+    type Conn = AnyConnection;
+
+    async fn connect(options: &ConnectOptions) -> Result<Self> {
+        match options.scheme {
+            Scheme::Postgres => {
+                #[cfg(feature = "postgres")]
+                return Ok(Any::Postgres(
+                    orm_postgres::Postgres::connect(options).await?,
+                ));
+                #[cfg(not(feature = "postgres"))]
+                return Err(not_compiled(options, "postgres"));
+            }
+            Scheme::Sqlite => {
+                #[cfg(feature = "sqlite")]
+                return Ok(Any::Sqlite(orm_sqlite::Sqlite::connect(options).await?));
+                #[cfg(not(feature = "sqlite"))]
+                return Err(not_compiled(options, "sqlite"));
+            }
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        dispatch!(self, b => b.name())
+    }
+
+    fn dialect(&self) -> &dyn Dialect {
+        dispatch!(self, b => b.dialect())
+    }
+
+    async fn acquire(&self) -> Result<AnyConnection> {
+        Ok(dispatch!(self, b => b.acquire().await?.into()))
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        dispatch!(self, b => b.pool_status())
+    }
+
+    async fn close(&self) {
+        dispatch!(self, b => b.close().await)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<orm_postgres::PgConnection> for AnyConnection {
+    fn from(c: orm_postgres::PgConnection) -> Self {
+        AnyConnection::Postgres(c)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<orm_sqlite::SqliteConn> for AnyConnection {
+    fn from(c: orm_sqlite::SqliteConn) -> Self {
+        AnyConnection::Sqlite(c)
+    }
+}
+
+impl Connection for AnyConnection {
+    fn tx_status(&self) -> TxStatus {
+        dispatch!(self, c => c.tx_status())
+    }
+
+    fn set_tx_status(&mut self, status: TxStatus) {
+        dispatch!(self, c => c.set_tx_status(status))
+    }
+
+    fn batch<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move { dispatch!(self, c => c.batch(sql).await) }
+    }
+
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> impl Future<Output = Result<u64>> + Send + 'a {
+        async move { dispatch!(self, c => c.execute(sql, binds).await) }
+    }
+
+    fn fetch_all<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
+        async move { dispatch!(self, c => c.fetch_all(sql, binds).await) }
+    }
+
+    fn fetch_stream<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'a, Result<T>> {
+        dispatch!(self, c => c.fetch_stream(sql, binds))
+    }
+
+    fn truncate<'a>(
+        &'a mut self,
+        table: &'static TableMeta,
+        options: TruncateOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move { dispatch!(self, c => c.truncate(table, options).await) }
+    }
+
+    fn discard(&mut self) {
+        dispatch!(self, c => c.discard())
+    }
+}
