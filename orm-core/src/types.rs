@@ -37,6 +37,13 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
 
 /// A column type that is not `Option`: it can be wrapped in `Option<T>` to
 /// make the column NULL-able.
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` cannot be stored in a column",
+    label = "unsupported column type",
+    note = "column types are bool, i16, i32, i64, f32, f64, String, Vec<u8> and Option<T> of those (not nested options); \
+            with orm's features: chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc> (chrono), \
+            uuid::Uuid (uuid), serde_json::Value (json), rust_decimal::Decimal (decimal)"
+)]
 pub trait NotNull: SqlValue {
     /// Decodes column `idx`, returning `None` for NULL.
     fn decode_nullable<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>>;

@@ -69,9 +69,12 @@ impl<'s, T: Table, B: Backend, F> Delete<'s, T, B, F> {
     }
 }
 
-impl<T: Table, B: Backend, F: Scope> Delete<'_, T, B, F> {
+impl<T: Table, B: Backend, F> Delete<'_, T, B, F> {
     /// Runs the delete; returns the number of rows deleted.
-    pub async fn execute(self) -> Result<u64> {
+    pub async fn execute(self) -> Result<u64>
+    where
+        F: Scope,
+    {
         self.session.run_execute(&self.tree).await
     }
 }

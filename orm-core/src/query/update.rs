@@ -91,9 +91,12 @@ impl<'s, T: Table, B: Backend, F> Update<'s, T, B, F> {
     }
 }
 
-impl<T: Table, B: Backend, F: Scope> Update<'_, T, B, F> {
+impl<T: Table, B: Backend, F> Update<'_, T, B, F> {
     /// Runs the update; returns the number of rows changed.
-    pub async fn execute(self) -> Result<u64> {
+    pub async fn execute(self) -> Result<u64>
+    where
+        F: Scope,
+    {
         if self.tree.sets.is_empty() {
             return Err(Error::InvalidQuery {
                 table: self.tree.table.name,

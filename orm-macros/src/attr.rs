@@ -1,0 +1,237 @@
+//! Reading `#[table(...)]` and `#[column(...)]`: which keys are given and
+//! their values, with an error at the offending key or value for every
+//! mistake.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Lit, LitStr, Path, UnOp};
+
+use crate::model::{DefaultKind, DefaultLit};
+
+/// The keys `#[table(...)]` accepts.
+const TABLE_KEYS: &str = "name, crate";
+/// The keys `#[column(...)]` accepts.
+const COLUMN_KEYS: &str = "name, primary_key, auto, unique, index, default";
+
+/// `#[table(...)]`, merged over every occurrence on the struct.
+#[derive(Default)]
+pub struct TableAttrs {
+    /// `name = "..."`
+    pub name: Option<String>,
+    /// `crate = "path"`
+    pub krate: Option<Path>,
+}
+
+impl TableAttrs {
+    /// Reads the struct's attributes.
+    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+        let mut out = TableAttrs::default();
+        for attr in attrs {
+            if attr.path().is_ident("column") {
+                return Err(syn::Error::new_spanned(
+                    attr,
+                    "`#[column(...)]` goes on a field; on the struct, use `#[table(...)]`",
+                ));
+            }
+            if !attr.path().is_ident("table") {
+                continue;
+            }
+            attr.parse_nested_meta(|meta| {
+                let key = meta_key(&meta);
+                match key.as_str() {
+                    "name" => {
+                        once(&meta, out.name.is_some(), "table")?;
+                        out.name = Some(name_value(&meta, "table")?);
+                    }
+                    "crate" => {
+                        once(&meta, out.krate.is_some(), "table")?;
+                        let lit = string_value(&meta, "#[table(crate = \"path\")]")?;
+                        out.krate = Some(lit.parse::<Path>().map_err(|_| {
+                            syn::Error::new_spanned(
+                                &lit,
+                                "`crate` must be a path to orm's items, e.g. \
+                                 `#[table(crate = \"orm_core\")]`",
+                            )
+                        })?);
+                    }
+                    _ => {
+                        return Err(meta.error(format!(
+                            "unknown table attribute `{key}`; expected one of: {TABLE_KEYS}"
+                        )))
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+}
+
+/// `#[column(...)]`, merged over every occurrence on a field.
+#[derive(Default)]
+pub struct ColumnAttrs {
+    /// `name = "..."`
+    pub name: Option<String>,
+    /// `primary_key`
+    pub primary_key: bool,
+    /// `auto`, at its key.
+    pub auto: Option<Span>,
+    /// `unique`
+    pub unique: bool,
+    /// `index`
+    pub index: bool,
+    /// `default = <literal>`
+    pub default: Option<DefaultLit>,
+}
+
+impl ColumnAttrs {
+    /// Reads a field's attributes.
+    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+        let mut out = ColumnAttrs::default();
+        for attr in attrs {
+            if attr.path().is_ident("table") {
+                return Err(syn::Error::new_spanned(
+                    attr,
+                    "`#[table(...)]` goes on the struct; on a field, use `#[column(...)]`",
+                ));
+            }
+            if !attr.path().is_ident("column") {
+                continue;
+            }
+            attr.parse_nested_meta(|meta| {
+                let key = meta_key(&meta);
+                match key.as_str() {
+                    "name" => {
+                        once(&meta, out.name.is_some(), "column")?;
+                        out.name = Some(name_value(&meta, "column")?);
+                    }
+                    "primary_key" => out.primary_key = flag(&meta, out.primary_key)?,
+                    "auto" => {
+                        flag(&meta, out.auto.is_some())?;
+                        out.auto = Some(meta.path.span());
+                    }
+                    "unique" => out.unique = flag(&meta, out.unique)?,
+                    "index" => out.index = flag(&meta, out.index)?,
+                    "default" => {
+                        once(&meta, out.default.is_some(), "column")?;
+                        out.default = Some(default_value(&meta)?);
+                    }
+                    _ => {
+                        return Err(meta.error(format!(
+                            "unknown column attribute `{key}`; expected one of: {COLUMN_KEYS}"
+                        )))
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+}
+
+/// The key of a nested meta item as written (keywords such as `crate`
+/// included).
+fn meta_key(meta: &ParseNestedMeta<'_>) -> String {
+    let path = &meta.path;
+    match path.get_ident() {
+        Some(ident) => ident.unraw().to_string(),
+        None => quote::quote!(#path).to_string().replace(' ', ""),
+    }
+}
+
+/// Rejects a key given twice.
+fn once(meta: &ParseNestedMeta<'_>, seen: bool, attr: &str) -> syn::Result<()> {
+    if seen {
+        return Err(meta.error(format!("duplicate {attr} attribute `{}`", meta_key(meta))));
+    }
+    Ok(())
+}
+
+/// A key that takes no value (`unique`); returns `true`.
+fn flag(meta: &ParseNestedMeta<'_>, seen: bool) -> syn::Result<bool> {
+    once(meta, seen, "column")?;
+    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+        let key = meta_key(meta);
+        return Err(meta.error(format!("`{key}` takes no value: write `#[column({key})]`")));
+    }
+    Ok(true)
+}
+
+/// The string after `key =`; `form` is the correct form, for the message.
+fn string_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<LitStr> {
+    let key = meta_key(meta);
+    let missing = || meta.error(format!("`{key}` needs a value: `{form}`"));
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(missing());
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` must be a string: `{form}`"),
+        )),
+    }
+}
+
+/// `name = "..."`, a non-empty name.
+fn name_value(meta: &ParseNestedMeta<'_>, attr: &str) -> syn::Result<String> {
+    let lit = string_value(meta, &format!("#[{attr}(name = \"...\")]"))?;
+    let name = lit.value();
+    if name.is_empty() {
+        return Err(syn::Error::new_spanned(
+            lit,
+            format!("a {attr} name cannot be empty"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `default = <literal>`.
+fn default_value(meta: &ParseNestedMeta<'_>) -> syn::Result<DefaultLit> {
+    const FORM: &str = "`default` must be a literal: an integer, a float, `true`, `false` \
+                        or a string, e.g. `#[column(default = 0)]`";
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error("`default` needs a value, e.g. `#[column(default = 0)]`"));
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    let text = quote::quote!(#expr).to_string().replace("- ", "-");
+    let (negative, lit) = match &expr {
+        Expr::Lit(lit) => (false, &lit.lit),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(lit) if matches!(lit.lit, Lit::Int(_) | Lit::Float(_)) => (true, &lit.lit),
+            _ => return Err(syn::Error::new_spanned(&expr, FORM)),
+        },
+        _ => return Err(syn::Error::new_spanned(&expr, FORM)),
+    };
+    let span = lit.span();
+    let value = match lit {
+        Lit::Int(int) => {
+            let magnitude: i128 = int.base10_parse().map_err(|_| out_of_range(&expr))?;
+            let value = if negative { -magnitude } else { magnitude };
+            DefaultKind::Int(i64::try_from(value).map_err(|_| out_of_range(&expr))?)
+        }
+        Lit::Float(float) => {
+            let magnitude: f64 = float.base10_parse()?;
+            if !magnitude.is_finite() {
+                return Err(out_of_range(&expr));
+            }
+            DefaultKind::Float(if negative { -magnitude } else { magnitude })
+        }
+        Lit::Bool(b) => DefaultKind::Bool(b.value),
+        Lit::Str(s) => DefaultKind::Text(s.value()),
+        _ => return Err(syn::Error::new_spanned(&expr, FORM)),
+    };
+    Ok(DefaultLit { value, span, text })
+}
+
+fn out_of_range(expr: &Expr) -> syn::Error {
+    syn::Error::new_spanned(
+        expr,
+        "this default is out of range: integers must fit in an i64, floats in an f64",
+    )
+}

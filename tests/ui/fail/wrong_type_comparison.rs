@@ -1,0 +1,12 @@
+use orm::prelude::*;
+
+#[derive(Table)]
+pub struct User {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    pub name: String,
+}
+
+fn main() {
+    let _ = User::name.eq(5);
+}
