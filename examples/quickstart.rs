@@ -26,7 +26,7 @@ pub struct User {
 async fn main() -> orm::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_string());
     let db = Database::connect(&url).await?;
-    println!("connected to {} ({})", db.backend().name(), redact(&url));
+    println!("connected to {} ({})", db.backend_name(), redact(&url));
 
     db.drop_tables_if_exists(&[User::table()]).await?;
     db.create_tables(&[User::table()]).await?;

@@ -136,7 +136,7 @@ impl Connection for AnyConnection {
         async move { dispatch!(self, c => c.execute(sql, binds).await) }
     }
 
-    fn fetch_all<'a, T: FromRow + Send + 'a>(
+    fn fetch_all<'a, T: FromRow + Send + 'static>(
         &'a mut self,
         sql: &'a str,
         binds: &'a [ValueRef<'a>],

@@ -168,12 +168,3 @@ both!(async fn stream_yields_every_row_in_order(db, kind) {
     assert_eq!(s.select::<User>().count().await?, 4);
     Ok(())
 });
-
-both!(async fn a_column_compares_with_another_column(db, kind) {
-    seed_users(&db).await?;
-    let mut s = db.session();
-    let rows = s.select::<User>().filter(User::karma.gt(User::id)).order_by(User::id).all().await?;
-    // ann: 3 > 1, bob: 1 > 2 no, cid: 7 > 3, dee: 5 > 4
-    assert_eq!(names(&rows), ["ann", "cid", "dee"]);
-    Ok(())
-});

@@ -123,13 +123,24 @@ both!(async fn transaction_commits_on_ok(db, kind) {
 
 both!(async fn transaction_rolls_back_on_err(db, kind) {
     db.create_tables(&[User::table()]).await?;
-    let result: Result<(), String> = db
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    enum AppError {
+        Orm(Error),
+        ChangedMyMind,
+    }
+    impl From<Error> for AppError {
+        fn from(e: Error) -> Self {
+            AppError::Orm(e)
+        }
+    }
+    let result: Result<(), AppError> = db
         .transaction(async |s| {
-            s.add(&mut User::new("ann", None, 1)).await.map_err(|e| e.to_string())?;
-            Err("changed my mind".to_string())
+            s.add(&mut User::new("ann", None, 1)).await?;
+            Err(AppError::ChangedMyMind)
         })
         .await;
-    assert_eq!(result, Err("changed my mind".to_string()));
+    assert!(matches!(result, Err(AppError::ChangedMyMind)), "{result:?}");
     assert_eq!(db.session().select::<User>().count().await?, 0);
     Ok(())
 });

@@ -84,7 +84,7 @@ pub trait Connection: Send + 'static {
     ) -> impl Future<Output = Result<u64>> + Send + 'a;
 
     /// Runs a query and decodes every row.
-    fn fetch_all<'a, T: FromRow + Send + 'a>(
+    fn fetch_all<'a, T: FromRow + Send + 'static>(
         &'a mut self,
         sql: &'a str,
         binds: &'a [ValueRef<'a>],

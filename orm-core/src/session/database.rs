@@ -64,6 +64,11 @@ impl<B: Backend> Database<B> {
         &self.inner.backend
     }
 
+    /// The backend's name: `"postgresql"` or `"sqlite"`.
+    pub fn backend_name(&self) -> &'static str {
+        self.inner.backend.name()
+    }
+
     pub(crate) fn cache(&self) -> &SqlCache {
         &self.inner.cache
     }

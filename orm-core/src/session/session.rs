@@ -266,7 +266,7 @@ impl<B: Backend> Session<B> {
     /// that change data (INSERT .. RETURNING).
     pub(crate) async fn run_fetch<R, Q>(&mut self, query: &Q, writes: bool) -> Result<Vec<R>>
     where
-        R: FromRow + Send,
+        R: FromRow + Send + 'static,
         Q: Render + Sync + ?Sized,
     {
         let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
