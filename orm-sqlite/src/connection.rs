@@ -96,7 +96,7 @@ impl Connection for SqliteConn {
         Ok(done.rows_affected())
     }
 
-    async fn fetch_all<'a, T: FromRow + Send + 'a>(
+    async fn fetch_all<'a, T: FromRow + Send + 'static>(
         &'a mut self,
         sql: &'a str,
         binds: &'a [ValueRef<'a>],
