@@ -48,7 +48,7 @@ macro_rules! dispatch {
     };
 }
 
-#[allow(unreachable_code)]
+#[cfg(not(all(feature = "postgres", feature = "sqlite")))]
 fn not_compiled(options: &ConnectOptions, feature: &str) -> Error {
     Error::InvalidUrl {
         url: options.redacted_url(),

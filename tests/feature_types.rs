@@ -1,5 +1,10 @@
 //! chrono, uuid, serde_json and rust_decimal columns round-trip on both backends.
-#![cfg(all(feature = "chrono", feature = "uuid", feature = "json", feature = "decimal"))]
+#![cfg(all(
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json",
+    feature = "decimal"
+))]
 
 mod common;
 

@@ -1,1 +1,89 @@
-//! placeholder
+//! The PostgreSQL backend of [orm](https://docs.rs/orm): the [`PgDialect`],
+//! a connection pool ([`Postgres`]) on tokio-postgres and deadpool, and the
+//! [`PgConnection`] that runs statements.
+//!
+//! Applications use it through the `orm` crate, which picks it for
+//! `postgres://` and `postgresql://` URLs:
+//!
+//! ```no_run
+//! use orm_core::{Backend, ConnectOptions, Connection, Database};
+//! use orm_postgres::Postgres;
+//!
+//! # async fn f() -> orm_core::Result<()> {
+//! let db: Database<Postgres> = Database::connect("postgres://app@localhost/app").await?;
+//! let mut conn = db.backend().acquire().await?;
+//! let n = conn.execute("SELECT 1", &[]).await?;
+//! assert_eq!(n, 1);
+//! # Ok(()) }
+//! ```
+//!
+//! # URLs
+//!
+//! Everything tokio-postgres understands in a URL (`host`, `port`, `user`,
+//! `password`, `options`, `application_name`, `connect_timeout`, ...) is
+//! accepted; a URL must name a host, a user and a database. orm's own
+//! `max_connections` (default 10) and `acquire_timeout` (default 30 s) set
+//! the pool. Connections are made without TLS (`sslmode=require` is
+//! refused).
+//!
+//! # Features
+//!
+//! | feature | column types |
+//! |---|---|
+//! | `chrono` | `DATE`, `TIMESTAMP`, `TIMESTAMPTZ` as `chrono::NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` |
+//! | `uuid` | `UUID` as `uuid::Uuid` |
+//! | `json` | `JSON` and `JSONB` as `serde_json::Value` (`JSONB` in DDL) |
+//! | `decimal` | `NUMERIC` as `rust_decimal::Decimal` |
+//!
+//! None is on by default. Which values bind to which parameter types, and
+//! which column types each getter reads, is tabled in [`bind`] and [`row`].
+//!
+//! # Behavior
+//!
+//! Each statement is prepared once per connection; the prepared statements
+//! stay with the pooled connection across leases. Taking a connection from
+//! the pool and giving it back costs no round trip: the pool only checks
+//! that the socket is open.
+//!
+//! That is safe because a connection goes back to the pool as it is only when
+//! it is known to be outside any transaction with nothing in flight. When a
+//! [`PgConnection`] is dropped:
+//!
+//! - in a transaction, or in an unknown state (a `BEGIN`/`COMMIT` whose
+//!   future was dropped), or with a statement whose future was dropped
+//!   before it finished: a task spawned on the current Tokio runtime sends
+//!   `ROLLBACK` (it waits behind any statement still running) and returns
+//!   the connection to the pool only if that succeeded within 30 seconds;
+//!   otherwise the connection is closed. Outside a Tokio runtime, or if the
+//!   runtime shuts down first, the connection is closed at once, which makes
+//!   the server roll back;
+//! - after [`discard`](orm_core::Connection::discard), or an error that lost
+//!   the connection: it is closed.
+//!
+//! Cancelling a statement (dropping its future) does not cancel it on the
+//! server: it runs to completion, its rows are read and thrown away, and the
+//! connection is rolled back as above before anyone else can use it. A
+//! dropped row stream likewise leaves the rest of its rows to be drained.
+//!
+//! The pool, the connections' socket tasks and the rollback tasks need a
+//! Tokio runtime with I/O and time enabled.
+
+#![warn(missing_docs, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
+mod backend;
+pub mod bind;
+mod connection;
+mod dialect;
+mod error;
+mod pool;
+pub mod row;
+
+pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
+pub use bind::PgBind;
+pub use connection::PgConnection;
+pub use dialect::PgDialect;
+pub use row::PgRow;
+
+/// tokio-postgres, re-exported for [`PgConnection::client`] and [`PgRow::get_ref`].
+pub use tokio_postgres;

@@ -1,0 +1,179 @@
+//! [`PgRow`]: a tokio-postgres row read through orm's [`Row`] getters.
+//!
+//! Rows decode straight from the bytes the server sent; nothing is copied
+//! into an intermediate map. Each getter checks the column's PostgreSQL type
+//! first, so a mismatch is an [`Error::Decode`] naming the column, the Rust
+//! type asked for and the column's type:
+//!
+//! | getter | column types |
+//! |---|---|
+//! | `get_bool` | `bool` |
+//! | `get_i16` | `int2` |
+//! | `get_i32` | `int2`, `int4` |
+//! | `get_i64` | `int2`, `int4`, `int8` |
+//! | `get_f32` | `float4` |
+//! | `get_f64` | `float4`, `float8` |
+//! | `get_str` | `text`, `varchar`, `bpchar`, `name`, `citext`, `unknown` |
+//! | `get_bytes` | `bytea` |
+//! | `get_date` / `get_datetime` / `get_timestamptz` (chrono) | `date` / `timestamp` / `timestamptz` |
+//! | `get_uuid` (uuid) | `uuid` |
+//! | `get_json` (json) | `json`, `jsonb` |
+//! | `get_decimal` (decimal) | `numeric` |
+//!
+//! Integer and float getters widen: an `int4` identity key reads through
+//! `get_i64`. They never narrow.
+
+use orm_core::{Error, Result, Row};
+use tokio_postgres::types::{FromSql, Type};
+
+/// One row of a result, as tokio-postgres received it.
+#[derive(Debug)]
+pub struct PgRow(tokio_postgres::Row);
+
+impl PgRow {
+    /// Wraps a tokio-postgres row.
+    pub fn new(row: tokio_postgres::Row) -> Self {
+        PgRow(row)
+    }
+
+    /// The tokio-postgres row.
+    pub fn get_ref(&self) -> &tokio_postgres::Row {
+        &self.0
+    }
+
+    /// Unwraps the tokio-postgres row.
+    pub fn into_inner(self) -> tokio_postgres::Row {
+        self.0
+    }
+
+    fn column_type(&self, idx: usize, expected: &'static str) -> Result<&Type> {
+        match self.0.columns().get(idx) {
+            Some(column) => Ok(column.type_()),
+            None => Err(Error::Decode {
+                column: format!("#{idx}"),
+                expected,
+                found: format!("no such column: the row has {} column(s)", self.0.len()),
+            }),
+        }
+    }
+
+    fn mismatch(&self, idx: usize, expected: &'static str, ty: &Type) -> Error {
+        Error::Decode {
+            column: self.column_name(idx).to_string(),
+            expected,
+            found: ty.name().to_string(),
+        }
+    }
+
+    /// Decodes column `idx` as `T` once its type is known to be accepted.
+    fn read<'a, T: FromSql<'a>>(&'a self, idx: usize, expected: &'static str) -> Result<Option<T>> {
+        let ty = self.column_type(idx, expected)?;
+        if !T::accepts(ty) {
+            return Err(self.mismatch(idx, expected, ty));
+        }
+        self.0
+            .try_get::<_, Option<T>>(idx)
+            .map_err(|e| Error::Decode {
+                column: self.column_name(idx).to_string(),
+                expected,
+                found: match std::error::Error::source(&e) {
+                    Some(cause) => format!("an invalid {} value ({cause})", ty.name()),
+                    None => format!("an invalid {} value ({e})", ty.name()),
+                },
+            })
+    }
+}
+
+impl From<tokio_postgres::Row> for PgRow {
+    fn from(row: tokio_postgres::Row) -> Self {
+        PgRow(row)
+    }
+}
+
+impl Row for PgRow {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn column_name(&self, idx: usize) -> &str {
+        self.0
+            .columns()
+            .get(idx)
+            .map_or("<no such column>", |c| c.name())
+    }
+
+    fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
+        self.read(idx, "bool")
+    }
+
+    fn get_i16(&self, idx: usize) -> Result<Option<i16>> {
+        self.read(idx, "i16")
+    }
+
+    fn get_i32(&self, idx: usize) -> Result<Option<i32>> {
+        const EXPECTED: &str = "i32";
+        match *self.column_type(idx, EXPECTED)? {
+            Type::INT2 => Ok(self.read::<i16>(idx, EXPECTED)?.map(i32::from)),
+            _ => self.read(idx, EXPECTED),
+        }
+    }
+
+    fn get_i64(&self, idx: usize) -> Result<Option<i64>> {
+        const EXPECTED: &str = "i64";
+        match *self.column_type(idx, EXPECTED)? {
+            Type::INT2 => Ok(self.read::<i16>(idx, EXPECTED)?.map(i64::from)),
+            Type::INT4 => Ok(self.read::<i32>(idx, EXPECTED)?.map(i64::from)),
+            _ => self.read(idx, EXPECTED),
+        }
+    }
+
+    fn get_f32(&self, idx: usize) -> Result<Option<f32>> {
+        self.read(idx, "f32")
+    }
+
+    fn get_f64(&self, idx: usize) -> Result<Option<f64>> {
+        const EXPECTED: &str = "f64";
+        match *self.column_type(idx, EXPECTED)? {
+            Type::FLOAT4 => Ok(self.read::<f32>(idx, EXPECTED)?.map(f64::from)),
+            _ => self.read(idx, EXPECTED),
+        }
+    }
+
+    fn get_str(&self, idx: usize) -> Result<Option<&str>> {
+        self.read(idx, "String")
+    }
+
+    fn get_bytes(&self, idx: usize) -> Result<Option<&[u8]>> {
+        self.read(idx, "Vec<u8>")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
+        self.read(idx, "chrono::NaiveDate")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_datetime(&self, idx: usize) -> Result<Option<chrono::NaiveDateTime>> {
+        self.read(idx, "chrono::NaiveDateTime")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_timestamptz(&self, idx: usize) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        self.read(idx, "chrono::DateTime<Utc>")
+    }
+
+    #[cfg(feature = "uuid")]
+    fn get_uuid(&self, idx: usize) -> Result<Option<uuid::Uuid>> {
+        self.read(idx, "uuid::Uuid")
+    }
+
+    #[cfg(feature = "json")]
+    fn get_json(&self, idx: usize) -> Result<Option<serde_json::Value>> {
+        self.read(idx, "serde_json::Value")
+    }
+
+    #[cfg(feature = "decimal")]
+    fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
+        self.read(idx, "rust_decimal::Decimal")
+    }
+}

@@ -1,0 +1,235 @@
+//! Test scaffolding: a server to talk to, a schema per test, a model.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use orm_core::{
+    Backend, Column, ColumnMeta, ConnectOptions, Connection, DefaultValue, Error, FromRow, Result,
+    Row, SqlType, SqlValue, Table, TableMeta, ValueRef,
+};
+use orm_postgres::{PgConnection, Postgres};
+
+/// The server the tests use when `ORM_TEST_PG_URL` is not set.
+pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The URL of the test server.
+pub fn base_url() -> String {
+    std::env::var("ORM_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
+}
+
+fn unreachable(url: &str, e: &Error) -> ! {
+    panic!(
+        "\n\nThese tests need a PostgreSQL server, and none answered at {url}: {e}\n\
+         Point ORM_TEST_PG_URL at one whose user may create schemas, e.g.\n\
+         \x20   ORM_TEST_PG_URL=postgres://me:pw@localhost:5432/mydb cargo test -p orm-postgres\n\
+         or start a local one with trust authentication and a `test` database:\n\
+         \x20   initdb -D /tmp/pg -U postgres --auth=trust && pg_ctl -D /tmp/pg -l /tmp/pg.log start\n\
+         \x20   createdb -h 127.0.0.1 -U postgres test\n\
+         (or: docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres)\n\n"
+    )
+}
+
+/// `url` with one more query parameter.
+pub fn with_param(url: &str, param: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{param}")
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A schema of its own for one test, dropped when this is dropped.
+pub struct TestDb {
+    pub schema: String,
+    /// The URL whose connections use only this schema.
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new(name: &str) -> TestDb {
+        let base = base_url();
+        let schema = format!(
+            "orm_pg_{name}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = connect_or_explain(&base).await;
+        let mut conn = admin.acquire().await.unwrap();
+        conn.batch(&format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\""
+        ))
+        .await
+        .unwrap();
+        // The application name lets the cleanup find this test's sessions.
+        let url = with_param(
+            &base,
+            &format!("options=-csearch_path%3D{schema}&application_name={schema}"),
+        );
+        TestDb { schema, url }
+    }
+
+    /// Options for this schema with extra orm parameters (`pool_size=1&...`).
+    pub fn options(&self, params: &str) -> ConnectOptions {
+        let url = if params.is_empty() {
+            self.url.clone()
+        } else {
+            with_param(&self.url, params)
+        };
+        ConnectOptions::parse(&url).unwrap()
+    }
+
+    /// A pool on this schema.
+    pub async fn connect(&self, params: &str) -> Postgres {
+        Postgres::connect(&self.options(params)).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let schema = self.schema.clone();
+        let base = base_url();
+        // A runtime of its own on a thread of its own: this may run inside
+        // the test's runtime, which cannot be blocked on.
+        let cleanup = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let pg = Postgres::connect(&ConnectOptions::parse(&base)?).await?;
+                let mut conn = pg.acquire().await?;
+                // Sessions the test left open (a rollback task that never ran
+                // because this drop blocks the test's runtime) would hold
+                // locks on the schema: end them first.
+                conn.batch(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = '{schema}' AND pid <> pg_backend_pid(); \
+                     SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                ))
+                .await
+            })
+        });
+        match cleanup.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop test schema {}: {e}", self.schema),
+            Err(_) => eprintln!("could not drop test schema {}", self.schema),
+        }
+    }
+}
+
+/// Connects to `url`, or fails the test saying how to get a server.
+pub async fn connect_or_explain(url: &str) -> Postgres {
+    match ConnectOptions::parse(url) {
+        Ok(options) => match Postgres::connect(&options).await {
+            Ok(pg) => pg,
+            Err(e) => unreachable(&options.redacted_url(), &e),
+        },
+        Err(e) => panic!("ORM_TEST_PG_URL is not a usable URL: {e}"),
+    }
+}
+
+/// The server process id behind `conn`.
+pub async fn backend_pid(conn: &mut PgConnection) -> i32 {
+    let rows: Vec<(i32,)> = conn
+        .fetch_all("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap();
+    rows[0].0
+}
+
+/// A hand-written model (the derive lives in another crate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub karma: i32,
+}
+
+#[allow(non_upper_case_globals, dead_code)]
+impl Person {
+    pub const id: Column<Person, i64> = Column::new("people", "id");
+    pub const name: Column<Person, String> = Column::new("people", "name");
+    pub const email: Column<Person, Option<String>> = Column::new("people", "email");
+    pub const karma: Column<Person, i32> = Column::new("people", "karma");
+
+    pub fn new(name: &str, karma: i32) -> Person {
+        Person {
+            id: 0,
+            name: name.to_string(),
+            email: None,
+            karma,
+        }
+    }
+}
+
+const fn column(name: &'static str, sql_type: SqlType, nullable: bool) -> ColumnMeta {
+    ColumnMeta {
+        name,
+        field: name,
+        sql_type,
+        nullable,
+        primary_key: false,
+        generated: false,
+        unique: false,
+        index: false,
+        default: None,
+    }
+}
+
+pub static PEOPLE: TableMeta = TableMeta {
+    name: "people",
+    type_name: "Person",
+    columns: &[
+        ColumnMeta {
+            primary_key: true,
+            generated: true,
+            ..column("id", SqlType::I64, false)
+        },
+        ColumnMeta {
+            unique: true,
+            ..column("name", SqlType::Text, false)
+        },
+        column("email", SqlType::Text, true),
+        ColumnMeta {
+            index: true,
+            default: Some(DefaultValue::Int(0)),
+            ..column("karma", SqlType::I32, false)
+        },
+    ],
+    primary_key: &[0],
+    generated: Some(0),
+};
+
+impl FromRow for Person {
+    fn from_row<R: Row + ?Sized>(row: &R) -> Result<Self> {
+        Ok(Person {
+            id: SqlValue::decode(row, 0)?,
+            name: SqlValue::decode(row, 1)?,
+            email: SqlValue::decode(row, 2)?,
+            karma: SqlValue::decode(row, 3)?,
+        })
+    }
+}
+
+impl Table for Person {
+    fn table() -> &'static TableMeta {
+        &PEOPLE
+    }
+
+    fn value(&self, idx: usize) -> ValueRef<'_> {
+        match idx {
+            0 => self.id.to_value(),
+            1 => self.name.to_value(),
+            2 => self.email.to_value(),
+            _ => self.karma.to_value(),
+        }
+    }
+
+    fn has_key(&self) -> bool {
+        !self.id.is_unset()
+    }
+
+    fn set_generated_key(&mut self, key: i64) -> Result<()> {
+        self.id = key;
+        Ok(())
+    }
+}
