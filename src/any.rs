@@ -1,12 +1,11 @@
 //! [`Any`]: the backend chosen at run time from the URL's scheme.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use futures_core::stream::BoxStream;
 use orm_core::{
-    Backend, ConnectOptions, Connection, Dialect, Error, FromRow, PoolStatus, Result, Scheme,
-    TableMeta, TruncateOptions, TxStatus, Value, ValueRef,
+    Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, Result, Scheme, TableMeta,
+    TruncateOptions, TxStatus, Value, ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -49,8 +48,8 @@ macro_rules! dispatch {
 }
 
 #[cfg(not(all(feature = "postgres", feature = "sqlite")))]
-fn not_compiled(options: &ConnectOptions, feature: &str) -> Error {
-    Error::InvalidUrl {
+fn not_compiled(options: &ConnectOptions, feature: &str) -> orm_core::Error {
+    orm_core::Error::InvalidUrl {
         url: options.redacted_url(),
         reason: format!(
             "this build of orm has no {feature} backend: enable the `{feature}` feature"
@@ -124,24 +123,20 @@ impl Connection for AnyConnection {
         dispatch!(self, c => c.set_tx_status(status))
     }
 
-    fn batch<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<()>> + Send + 'a {
-        async move { dispatch!(self, c => c.batch(sql).await) }
+    async fn batch(&mut self, sql: &str) -> Result<()> {
+        dispatch!(self, c => c.batch(sql).await)
     }
 
-    fn execute<'a>(
+    async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
+        dispatch!(self, c => c.execute(sql, binds).await)
+    }
+
+    async fn fetch_all<'a, T: FromRow + Send + 'static>(
         &'a mut self,
         sql: &'a str,
         binds: &'a [ValueRef<'a>],
-    ) -> impl Future<Output = Result<u64>> + Send + 'a {
-        async move { dispatch!(self, c => c.execute(sql, binds).await) }
-    }
-
-    fn fetch_all<'a, T: FromRow + Send + 'static>(
-        &'a mut self,
-        sql: &'a str,
-        binds: &'a [ValueRef<'a>],
-    ) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
-        async move { dispatch!(self, c => c.fetch_all(sql, binds).await) }
+    ) -> Result<Vec<T>> {
+        dispatch!(self, c => c.fetch_all(sql, binds).await)
     }
 
     fn fetch_stream<'a, T: FromRow + Send + 'a>(
@@ -152,12 +147,12 @@ impl Connection for AnyConnection {
         dispatch!(self, c => c.fetch_stream(sql, binds))
     }
 
-    fn truncate<'a>(
-        &'a mut self,
+    async fn truncate(
+        &mut self,
         table: &'static TableMeta,
         options: TruncateOptions,
-    ) -> impl Future<Output = Result<()>> + Send + 'a {
-        async move { dispatch!(self, c => c.truncate(table, options).await) }
+    ) -> Result<()> {
+        dispatch!(self, c => c.truncate(table, options).await)
     }
 
     fn discard(&mut self) {

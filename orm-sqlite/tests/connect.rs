@@ -152,7 +152,10 @@ async fn name_and_dialect() {
     assert_eq!(db.dialect().max_binds(), orm_sqlite::MAX_BINDS);
 }
 
-async fn one<T: orm_core::FromRow + Send>(conn: &mut orm_sqlite::SqliteConn, sql: &str) -> T {
+async fn one<T: orm_core::FromRow + Send + 'static>(
+    conn: &mut orm_sqlite::SqliteConn,
+    sql: &str,
+) -> T {
     let mut rows: Vec<T> = conn.fetch_all(sql, &[]).await.unwrap();
     assert_eq!(rows.len(), 1);
     rows.remove(0)

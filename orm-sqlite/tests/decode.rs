@@ -9,7 +9,10 @@ use futures_util::{StreamExt, TryStreamExt};
 use orm_core::{Backend, Connection, Error, FromRow, Row, Value, ValueRef};
 use orm_sqlite::SqliteConn;
 
-async fn fetch<T: FromRow + Send>(conn: &mut SqliteConn, sql: &str) -> orm_core::Result<T> {
+async fn fetch<T: FromRow + Send + 'static>(
+    conn: &mut SqliteConn,
+    sql: &str,
+) -> orm_core::Result<T> {
     let mut rows: Vec<T> = conn.fetch_all(sql, &[]).await?;
     assert_eq!(rows.len(), 1, "{sql}");
     Ok(rows.remove(0))
