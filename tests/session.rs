@@ -200,16 +200,20 @@ async fn dropped_session_rolls_back_sqlite() {
 
 both!(async fn a_write_cancelled_mid_flight_fails_the_session(db, kind) {
     seed_users(&db).await?;
+    // Another session holds a write lock, so our write is still waiting when it is cancelled.
+    let mut blocker = db.session();
+    blocker.update::<User>().set(User::karma, 5).filter(User::id.eq(1)).execute().await?;
     let mut s = db.session();
     s.start().await?;
-    {
-        let mut write = Box::pin(s.update::<User>().set(User::karma, 100).all_rows().execute());
-        let polled = futures_util::poll!(&mut write);
-        assert!(polled.is_pending(), "a round trip cannot finish in one poll");
-    } // the write future is dropped: its outcome is unknown
+    let write = s.update::<User>().set(User::karma, 100).all_rows().execute();
+    let timed_out = tokio::time::timeout(Duration::from_millis(300), write).await;
+    assert!(timed_out.is_err(), "the write was blocked and its future dropped");
     let err = s.select::<User>().count().await.unwrap_err();
     assert!(matches!(err, Error::InvalidState { state: SessionState::Failed, .. }), "{err:?}");
-    assert!(s.commit().await.is_err(), "commit must refuse an unknown write");
+    blocker.rollback().await?;
+    let err = s.commit().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidState { operation: "commit", .. }), "{err:?}");
+    assert_eq!(s.state(), SessionState::RolledBack);
     let mut other = db.session();
     assert_eq!(other.select::<User>().filter(User::karma.eq(100)).count().await?, 0);
     Ok(())
