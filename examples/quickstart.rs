@@ -101,6 +101,9 @@ async fn main() -> orm::Result<()> {
         "rolled back: {} users after all",
         s.select::<User>().count().await?
     );
+    // That count opened a new transaction: close the session to return its
+    // connection (an in-memory SQLite pool has only one).
+    s.close().await?;
 
     // db.transaction commits on Ok and rolls back on Err or panic.
     let id = db
