@@ -33,7 +33,7 @@ pub mod value;
 
 pub use error::{Error, Result, Violation};
 pub use expr::{BinOp, Column, Expr, IntoExpr, Node, Order};
-pub use query::{Delete, Insert, Select, Truncate, Update};
+pub use query::{Delete, Insert, Raw, Select, Truncate, Update};
 pub use row::{FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, PoolStatus, Scheme, Session, SessionState,

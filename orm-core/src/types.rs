@@ -217,3 +217,21 @@ impl Numeric for f64 {}
 impl<T: Numeric + NotNull> Numeric for Option<T> {}
 #[cfg(feature = "decimal")]
 impl Numeric for rust_decimal::Decimal {}
+
+impl<T: SqlValue> From<T> for Value {
+    fn from(v: T) -> Value {
+        v.into_value()
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Value {
+        Value::Bytes(v.to_vec())
+    }
+}

@@ -5,6 +5,7 @@
 
 mod delete;
 mod insert;
+mod raw;
 mod rows;
 mod scope;
 mod select;
@@ -13,6 +14,7 @@ mod update;
 
 pub use delete::Delete;
 pub use insert::{Insert, InsertTree, Returning};
+pub use raw::{Raw, RawStatement};
 pub(crate) use rows::{DeleteRowTree, UpdateRowTree};
 pub use scope::{AllRows, Filtered, Scope, Unfiltered};
 pub use select::{Projection, Select, SelectTree};

@@ -250,41 +250,70 @@ impl<B: Backend> Session<B> {
         result
     }
 
-    /// Runs a compiled statement that changes data; returns rows affected.
+    /// Compiles and runs a statement that changes data; returns rows affected.
     pub(crate) async fn run_execute<Q: Render + Sync + ?Sized>(
         &mut self,
         query: &Q,
     ) -> Result<u64> {
         let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
+        self.execute_sql(&compiled.sql, &compiled.binds).await
+    }
+
+    /// Runs SQL text that changes data; returns rows affected.
+    pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         let conn = self.active("execute a statement", true).await?;
-        let result = conn.execute(&compiled.sql, &compiled.binds).await;
+        let result = conn.execute(sql, binds).await;
         self.write_in_flight = false;
         self.track(result)
     }
 
-    /// Runs a compiled query and decodes all rows. `writes` marks statements
-    /// that change data (INSERT .. RETURNING).
+    /// Compiles and runs a query, decoding all rows. `writes` marks
+    /// statements that change data (INSERT .. RETURNING).
     pub(crate) async fn run_fetch<R, Q>(&mut self, query: &Q, writes: bool) -> Result<Vec<R>>
     where
         R: FromRow + Send + 'static,
         Q: Render + Sync + ?Sized,
     {
         let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
+        self.fetch_sql(&compiled.sql, &compiled.binds, writes).await
+    }
+
+    /// Runs SQL text, decoding all rows.
+    pub(crate) async fn fetch_sql<R>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+        writes: bool,
+    ) -> Result<Vec<R>>
+    where
+        R: FromRow + Send + 'static,
+    {
         let conn = self.active("run a query", writes).await?;
-        let result = conn.fetch_all(&compiled.sql, &compiled.binds).await;
+        let result = conn.fetch_all(sql, binds).await;
         self.write_in_flight = false;
         self.track(result)
     }
 
-    /// Runs a compiled query as a stream of decoded rows.
+    /// Compiles and runs a query as a stream of decoded rows.
     pub(crate) fn run_stream<'s, R, Q>(&'s mut self, query: Q) -> BoxStream<'s, Result<R>>
     where
         R: FromRow + Send + 's,
         Q: Render + Send + 's,
     {
         let compiled = compile(&query, self.db.backend().dialect(), self.db.cache());
-        let sql: Arc<str> = compiled.sql;
         let binds: Vec<Value> = compiled.binds.iter().map(ValueRef::to_owned).collect();
+        self.stream_sql(compiled.sql, binds)
+    }
+
+    /// Runs SQL text as a stream of decoded rows.
+    pub(crate) fn stream_sql<'s, R>(
+        &'s mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'s, Result<R>>
+    where
+        R: FromRow + Send + 's,
+    {
         let open = async move {
             self.active("stream a query", false).await?;
             let Session { conn, state, .. } = self;
