@@ -1,5 +1,6 @@
 //! [`SqliteDialect`]: how SQLite spells what differs.
 
+use orm_core::sql::{BlobStorage, DocumentStorage};
 use orm_core::{DefaultValue, Dialect, SqlType};
 
 /// The most bind parameters one SQLite statement may carry
@@ -92,6 +93,14 @@ impl Dialect for SqliteDialect {
 
     fn generated_key_declares_primary_key(&self) -> bool {
         true
+    }
+
+    fn document_storage(&self) -> Option<DocumentStorage> {
+        Some(DocumentStorage::JsonText)
+    }
+
+    fn blob_storage(&self) -> Option<BlobStorage> {
+        Some(BlobStorage::ChunkTable)
     }
 
     fn write_default(&self, value: &DefaultValue, out: &mut String) {
@@ -252,6 +261,15 @@ mod tests {
             )
             .to_string()]
         );
+    }
+
+    #[test]
+    fn documents_are_json_text_and_blobs_chunk_tables() {
+        assert_eq!(
+            SqliteDialect.document_storage(),
+            Some(DocumentStorage::JsonText)
+        );
+        assert_eq!(SqliteDialect.blob_storage(), Some(BlobStorage::ChunkTable));
     }
 
     #[test]

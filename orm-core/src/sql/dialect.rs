@@ -1,5 +1,6 @@
 //! The [`Dialect`] trait: what differs between SQL databases.
 
+use super::storage::{BlobStorage, DocumentStorage};
 use crate::table::DefaultValue;
 use crate::value::SqlType;
 
@@ -60,5 +61,19 @@ pub trait Dialect: Send + Sync + 'static {
                 out.push('\'');
             }
         }
+    }
+
+    /// How this database stores schemaless document tables; `None` (the
+    /// default) when it cannot, which document operations report as
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    fn document_storage(&self) -> Option<DocumentStorage> {
+        None
+    }
+
+    /// How this database stores blob files; `None` (the default) when it
+    /// cannot, which blob operations report as
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    fn blob_storage(&self) -> Option<BlobStorage> {
+        None
     }
 }

@@ -11,11 +11,13 @@ mod cache;
 pub mod ddl;
 mod dialect;
 mod render;
+mod storage;
 mod writer;
 
 pub use cache::{compile, Compiled, SqlCache};
 pub use dialect::Dialect;
 pub use render::{render_node, render_where, Render};
+pub use storage::{BlobStorage, DocumentStorage};
 pub use writer::{Sink, SqlWriter};
 
 #[cfg(test)]
