@@ -155,6 +155,24 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+    /// A document that cannot be stored as given: not a JSON object, or
+    /// refused by a document table's debug check before anything was sent.
+    #[error("invalid document for `{table}`: {reason}")]
+    InvalidDocument {
+        /// The document table.
+        table: String,
+        /// The top-level key whose value was refused, when one was.
+        key: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Reading the data to store (the reader given to a blob file) failed.
+    #[error("I/O error while reading the data to store: {source}")]
+    Io {
+        /// The reader's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn hint_text(hint: &str) -> String {
