@@ -21,6 +21,7 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+pub mod blobs;
 pub mod error;
 pub mod expr;
 pub mod query;

@@ -200,6 +200,15 @@ impl<B: Backend> Session<B> {
         self.state = SessionState::RolledBack;
     }
 
+    /// Marks the open transaction failed: a write of several statements was
+    /// cancelled between two of them, so only part of it happened and the
+    /// transaction can only be rolled back.
+    pub(crate) fn fail_transaction(&mut self) {
+        if self.state == SessionState::Active {
+            self.state = SessionState::Failed;
+        }
+    }
+
     /// The connection, opening a transaction first when none is open.
     /// `writes` marks the statement about to run as one that changes data.
     async fn active(&mut self, operation: &'static str, writes: bool) -> Result<&mut B::Conn> {
