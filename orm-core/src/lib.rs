@@ -22,6 +22,8 @@
 #![forbid(unsafe_code)]
 
 pub mod blobs;
+#[cfg(feature = "documents")]
+pub mod documents;
 pub mod error;
 pub mod expr;
 pub mod query;
