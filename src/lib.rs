@@ -51,6 +51,9 @@
 //! | `uuid` | no | `uuid::Uuid` columns |
 //! | `json` | no | `serde_json::Value` columns |
 //! | `decimal` | no | `rust_decimal::Decimal` columns |
+//! | `documents` | no | schemaless document tables (the `documents` module), values as `serde_json::Value` |
+//!
+//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature.
 //!
 //! # Behavior
 //!
@@ -76,6 +79,9 @@
 mod any;
 
 pub use any::{Any, AnyConnection};
+pub use orm_core::blobs::{self, BlobFile};
+#[cfg(feature = "documents")]
+pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::{
     error, expr, query, sql, BinOp, Column, ColumnMeta, ConnectOptions, DefaultValue, Error, Expr,
     FromRow, IntoExpr, Node, Order, PoolStatus, Result, Row, SessionState, SqlType, SqlValue,
@@ -100,6 +106,12 @@ pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 pub type Update<'s, T, F = orm_core::query::Unfiltered> = orm_core::Update<'s, T, Any, F>;
 /// A bulk `DELETE` being built on a [`Session`].
 pub type Delete<'s, T, F = orm_core::query::Unfiltered> = orm_core::Delete<'s, T, Any, F>;
+/// A document table seen from a [`Session`]: `session.documents("people")`.
+#[cfg(feature = "documents")]
+pub type Documents<'s> = orm_core::documents::Documents<'s, Any>;
+/// A query on a document table being built on a [`Session`].
+#[cfg(feature = "documents")]
+pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
