@@ -13,6 +13,7 @@
 //! # use orm_core::*;
 //! # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
 //! use futures_util::TryStreamExt;
+//! use orm_core::documents::Document;
 //! use serde_json::json;
 //!
 //! let mut people = s.documents("people");
