@@ -21,8 +21,10 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+pub mod constraint;
 pub mod error;
 pub mod expr;
+pub mod inspect;
 pub mod query;
 pub mod row;
 pub mod session;
@@ -40,6 +42,9 @@ pub use session::{
     TruncateOptions, TxStatus,
 };
 pub use sql::Dialect;
-pub use table::{ColumnMeta, DefaultValue, Table, TableMeta};
+pub use table::{
+    CheckMeta, ColumnMeta, DefaultValue, ForeignKeyMeta, IndexMeta, ReferentialAction, Table,
+    TableMeta, UniqueMeta,
+};
 pub use types::{NotNull, Numeric, SqlValue, Text};
 pub use value::{SqlType, Value, ValueRef};

@@ -10,6 +10,7 @@
 mod cache;
 pub mod ddl;
 mod dialect;
+mod order;
 mod render;
 mod writer;
 
@@ -18,5 +19,7 @@ pub use dialect::Dialect;
 pub use render::{render_node, render_where, Render};
 pub use writer::{Sink, SqlWriter};
 
+#[cfg(test)]
+mod ddl_tests;
 #[cfg(test)]
 mod tests;
