@@ -74,6 +74,7 @@
 #![forbid(unsafe_code)]
 
 mod any;
+pub mod migrate;
 
 pub use any::{Any, AnyConnection};
 pub use orm_core::{

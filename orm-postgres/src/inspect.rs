@@ -105,6 +105,8 @@ pub(crate) static CATALOG: Catalog = Catalog {
     ),
 };
 
-/// Takes a transaction-scoped advisory lock keyed by the text `$1` (hashed
-/// to 64 bits).
-pub(crate) const TRANSACTION_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+/// Takes a transaction-scoped advisory lock keyed by the current schema and
+/// the text `$1` (hashed to 64 bits), so that runs in different schemas of
+/// one database do not wait for each other.
+pub(crate) const TRANSACTION_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || '.' || $1, 0))";

@@ -1,0 +1,1 @@
+//! Autogenerate: in the next commit.
