@@ -77,15 +77,17 @@
 #![forbid(unsafe_code)]
 
 mod any;
+pub mod migrate;
 
 pub use any::{Any, AnyConnection};
 pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::{
-    error, expr, query, sql, BinOp, Column, ColumnMeta, ConnectOptions, DefaultValue, Error, Expr,
-    FromRow, IntoExpr, Node, Order, PoolStatus, Result, Row, SessionState, SqlType, SqlValue,
-    Table, TableMeta, Value, ValueRef, Violation,
+    error, expr, inspect, query, sql, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
+    DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, IndexMeta, IntoExpr, Node, Order,
+    PoolStatus, ReferentialAction, Result, Row, SessionState, SqlType, SqlValue, Table, TableMeta,
+    UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::Table;
 

@@ -173,6 +173,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A migration run stopped: the error is an `orm_migrate::MigrateError` (downcast it to match).
+    #[error(transparent)]
+    Migration(BoxError),
 }
 
 fn hint_text(hint: &str) -> String {

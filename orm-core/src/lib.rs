@@ -22,10 +22,12 @@
 #![forbid(unsafe_code)]
 
 pub mod blobs;
+pub mod constraint;
 #[cfg(feature = "documents")]
 pub mod documents;
 pub mod error;
 pub mod expr;
+pub mod inspect;
 pub mod query;
 pub mod row;
 pub mod session;
@@ -43,6 +45,9 @@ pub use session::{
     TruncateOptions, TxStatus,
 };
 pub use sql::Dialect;
-pub use table::{ColumnMeta, DefaultValue, Table, TableMeta};
+pub use table::{
+    CheckMeta, ColumnMeta, DefaultValue, ForeignKeyMeta, IndexMeta, ReferentialAction, Table,
+    TableMeta, UniqueMeta,
+};
 pub use types::{NotNull, Numeric, SqlValue, Text};
 pub use value::{SqlType, Value, ValueRef};

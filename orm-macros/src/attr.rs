@@ -1,6 +1,6 @@
-//! Reading `#[table(...)]` and `#[column(...)]`: which keys are given and
-//! their values, with an error at the offending key or value for every
-//! mistake.
+//! Reading `#[column(...)]`, and the helpers `#[table(...)]` shares: which
+//! keys are given and their values, with an error at the offending key or
+//! value for every mistake.
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
@@ -10,64 +10,9 @@ use syn::{Attribute, Expr, Lit, LitStr, Path, UnOp};
 
 use crate::model::{DefaultKind, DefaultLit};
 
-/// The keys `#[table(...)]` accepts.
-const TABLE_KEYS: &str = "name, crate";
 /// The keys `#[column(...)]` accepts.
-const COLUMN_KEYS: &str = "name, primary_key, auto, unique, index, default";
-
-/// `#[table(...)]`, merged over every occurrence on the struct.
-#[derive(Default)]
-pub struct TableAttrs {
-    /// `name = "..."`
-    pub name: Option<String>,
-    /// `crate = "path"`
-    pub krate: Option<Path>,
-}
-
-impl TableAttrs {
-    /// Reads the struct's attributes.
-    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
-        let mut out = TableAttrs::default();
-        for attr in attrs {
-            if attr.path().is_ident("column") {
-                return Err(syn::Error::new_spanned(
-                    attr,
-                    "`#[column(...)]` goes on a field; on the struct, use `#[table(...)]`",
-                ));
-            }
-            if !attr.path().is_ident("table") {
-                continue;
-            }
-            attr.parse_nested_meta(|meta| {
-                let key = meta_key(&meta);
-                match key.as_str() {
-                    "name" => {
-                        once(&meta, out.name.is_some(), "table")?;
-                        out.name = Some(name_value(&meta, "table")?);
-                    }
-                    "crate" => {
-                        once(&meta, out.krate.is_some(), "table")?;
-                        let lit = string_value(&meta, "#[table(crate = \"path\")]")?;
-                        out.krate = Some(lit.parse::<Path>().map_err(|_| {
-                            syn::Error::new_spanned(
-                                &lit,
-                                "`crate` must be a path to orm's items, e.g. \
-                                 `#[table(crate = \"orm_core\")]`",
-                            )
-                        })?);
-                    }
-                    _ => {
-                        return Err(meta.error(format!(
-                            "unknown table attribute `{key}`; expected one of: {TABLE_KEYS}"
-                        )))
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        Ok(out)
-    }
-}
+const COLUMN_KEYS: &str =
+    "name, primary_key, auto, unique, index, default, references, on_delete, on_update, check";
 
 /// `#[column(...)]`, merged over every occurrence on a field.
 #[derive(Default)]
@@ -84,6 +29,14 @@ pub struct ColumnAttrs {
     pub index: bool,
     /// `default = <literal>`
     pub default: Option<DefaultLit>,
+    /// `references = Model`
+    pub references: Option<Path>,
+    /// `on_delete = "..."`
+    pub on_delete: Option<ActionLit>,
+    /// `on_update = "..."`
+    pub on_update: Option<ActionLit>,
+    /// `check = "sql"`
+    pub check: Option<LitStr>,
 }
 
 impl ColumnAttrs {
@@ -118,6 +71,24 @@ impl ColumnAttrs {
                         once(&meta, out.default.is_some(), "column")?;
                         out.default = Some(default_value(&meta)?);
                     }
+                    "references" => {
+                        once(&meta, out.references.is_some(), "column")?;
+                        out.references = Some(path_value(&meta, "#[column(references = User)]")?);
+                    }
+                    "on_delete" => {
+                        once(&meta, out.on_delete.is_some(), "column")?;
+                        out.on_delete =
+                            Some(action_value(&meta, "#[column(on_delete = \"cascade\")]")?);
+                    }
+                    "on_update" => {
+                        once(&meta, out.on_update.is_some(), "column")?;
+                        out.on_update =
+                            Some(action_value(&meta, "#[column(on_update = \"cascade\")]")?);
+                    }
+                    "check" => {
+                        once(&meta, out.check.is_some(), "column")?;
+                        out.check = Some(sql_value(&meta, "#[column(check = \"karma >= 0\")]")?);
+                    }
                     _ => {
                         return Err(meta.error(format!(
                             "unknown column attribute `{key}`; expected one of: {COLUMN_KEYS}"
@@ -127,13 +98,128 @@ impl ColumnAttrs {
                 Ok(())
             })?;
         }
+        if out.references.is_none() {
+            if let Some(action) = out.on_delete.as_ref().or(out.on_update.as_ref()) {
+                return Err(syn::Error::new(
+                    action.key_span,
+                    format!(
+                        "`{}` applies to a foreign key: add `references = Model` to this column",
+                        action.key
+                    ),
+                ));
+            }
+        }
         Ok(out)
     }
 }
 
+/// `on_delete = "cascade"`: a referential action, with where it was written.
+#[derive(Debug, Clone)]
+pub struct ActionLit {
+    /// The action.
+    pub action: Referential,
+    /// The key as written (`on_delete`, `on_update`).
+    pub key: String,
+    /// The key's span.
+    pub key_span: Span,
+    /// The value's span.
+    pub span: Span,
+}
+
+/// The referential actions of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referential {
+    /// `no action`
+    NoAction,
+    /// `restrict`
+    Restrict,
+    /// `cascade`
+    Cascade,
+    /// `set null`
+    SetNull,
+    /// `set default`
+    SetDefault,
+}
+
+impl Referential {
+    /// The variant of `ReferentialAction` naming it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Referential::NoAction => "NoAction",
+            Referential::Restrict => "Restrict",
+            Referential::Cascade => "Cascade",
+            Referential::SetNull => "SetNull",
+            Referential::SetDefault => "SetDefault",
+        }
+    }
+}
+
+/// `on_delete = "..."` / `on_update = "..."`;
+/// `form` is the correct form, for the message.
+pub fn action_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<ActionLit> {
+    let key = meta_key(meta);
+    let lit = string_value(meta, form)?;
+    let words: Vec<String> = lit
+        .value()
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
+    let action = match words.join(" ").as_str() {
+        "cascade" => Referential::Cascade,
+        "set null" => Referential::SetNull,
+        "set default" => Referential::SetDefault,
+        "restrict" => Referential::Restrict,
+        "no action" => Referential::NoAction,
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &lit,
+                format!(
+                    "unknown action {}: `{key}` is one of \"cascade\", \"set null\", \
+                     \"set default\", \"restrict\", \"no action\"",
+                    quote::quote!(#lit)
+                ),
+            ))
+        }
+    };
+    Ok(ActionLit {
+        action,
+        key,
+        key_span: meta.path.span(),
+        span: lit.span(),
+    })
+}
+
+/// `key = Path` (a model's type).
+pub fn path_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<Path> {
+    let key = meta_key(meta);
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!("`{key}` needs a model: `{form}`")));
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` must name a model (a struct with `#[derive(Table)]`): `{form}`"),
+        )),
+    }
+}
+
+/// `key = "sql"`: a non-empty string of SQL.
+pub fn sql_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<LitStr> {
+    let lit = string_value(meta, form)?;
+    if lit.value().trim().is_empty() {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!("`{}` cannot be empty: `{form}`", meta_key(meta)),
+        ));
+    }
+    Ok(lit)
+}
+
 /// The key of a nested meta item as written (keywords such as `crate`
 /// included).
-fn meta_key(meta: &ParseNestedMeta<'_>) -> String {
+pub fn meta_key(meta: &ParseNestedMeta<'_>) -> String {
     let path = &meta.path;
     match path.get_ident() {
         Some(ident) => ident.unraw().to_string(),
@@ -142,7 +228,7 @@ fn meta_key(meta: &ParseNestedMeta<'_>) -> String {
 }
 
 /// Rejects a key given twice.
-fn once(meta: &ParseNestedMeta<'_>, seen: bool, attr: &str) -> syn::Result<()> {
+pub fn once(meta: &ParseNestedMeta<'_>, seen: bool, attr: &str) -> syn::Result<()> {
     if seen {
         return Err(meta.error(format!("duplicate {attr} attribute `{}`", meta_key(meta))));
     }
@@ -150,7 +236,7 @@ fn once(meta: &ParseNestedMeta<'_>, seen: bool, attr: &str) -> syn::Result<()> {
 }
 
 /// A key that takes no value (`unique`); returns `true`.
-fn flag(meta: &ParseNestedMeta<'_>, seen: bool) -> syn::Result<bool> {
+pub fn flag(meta: &ParseNestedMeta<'_>, seen: bool) -> syn::Result<bool> {
     once(meta, seen, "column")?;
     if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
         let key = meta_key(meta);
@@ -160,7 +246,7 @@ fn flag(meta: &ParseNestedMeta<'_>, seen: bool) -> syn::Result<bool> {
 }
 
 /// The string after `key =`; `form` is the correct form, for the message.
-fn string_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<LitStr> {
+pub fn string_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<LitStr> {
     let key = meta_key(meta);
     let missing = || meta.error(format!("`{key}` needs a value: `{form}`"));
     if !meta.input.peek(syn::Token![=]) {
@@ -179,7 +265,7 @@ fn string_value(meta: &ParseNestedMeta<'_>, form: &str) -> syn::Result<LitStr> {
 }
 
 /// `name = "..."`, a non-empty name.
-fn name_value(meta: &ParseNestedMeta<'_>, attr: &str) -> syn::Result<String> {
+pub fn name_value(meta: &ParseNestedMeta<'_>, attr: &str) -> syn::Result<String> {
     let lit = string_value(meta, &format!("#[{attr}(name = \"...\")]"))?;
     let name = lit.value();
     if name.is_empty() {

@@ -18,6 +18,7 @@ use crate::model::{DefaultKind, DefaultLit, FieldModel, KeyInt, TableModel};
 pub fn expand(model: &TableModel) -> TokenStream {
     let consts = column_consts(model);
     let checks = model.fields.iter().map(|f| field_checks(model, f));
+    let constraint_checks = crate::constraint_codegen::checks(model);
     let meta = table_meta(model);
     let from_row = from_row(model);
     let table = table_impl(model);
@@ -25,6 +26,7 @@ pub fn expand(model: &TableModel) -> TokenStream {
         #consts
         const _: () = {
             #(#checks)*
+            #constraint_checks
             #meta
             #from_row
             #table
@@ -33,7 +35,7 @@ pub fn expand(model: &TableModel) -> TokenStream {
 }
 
 /// `<FieldTy as SqlValue>`, spanned on the field's type.
-fn as_sql_value(krate: &syn::Path, field: &FieldModel) -> TokenStream {
+pub fn as_sql_value(krate: &syn::Path, field: &FieldModel) -> TokenStream {
     let ty = &field.ty;
     quote_spanned!(ty.span()=> <#ty as #krate::SqlValue>)
 }
@@ -177,6 +179,7 @@ fn table_meta(model: &TableModel) -> TokenStream {
         }
     });
     let primary_key = &model.primary_key;
+    let constraints = crate::constraint_codegen::meta_fields(model);
     let generated = match model.generated {
         Some(idx) => quote!(::core::option::Option::Some(#idx)),
         None => quote!(::core::option::Option::None),
@@ -188,6 +191,7 @@ fn table_meta(model: &TableModel) -> TokenStream {
             columns: &[#(#columns),*],
             primary_key: &[#(#primary_key),*],
             generated: #generated,
+            #constraints
         };
     }
 }

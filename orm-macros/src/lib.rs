@@ -42,6 +42,14 @@
 //! |-----|---------|
 //! | `name = "users"` | the table's name; default: the struct's name in snake_case (`UserAccount` → `user_account`, `HTTPLog` → `http_log`) |
 //! | `crate = "path"` | where the generated code finds orm's items; default `::orm::__private`. Use `crate = "orm_core"` with `orm-core` alone |
+//! | `unique(a, b)` | a `UNIQUE` constraint over fields `a` and `b`, named `<table>_<a>_<b>_key`; `unique(a, b, name = "...")` names it |
+//! | `index(a, b)` | an index over fields `a` and `b`, named `<table>_<a>_<b>_idx`; `index(a, b, name = "...")` names it |
+//! | `check = "sql"` | a `CHECK` constraint named `<table>_check` (then `<table>_check1`, ...); `check(name = "...", sql = "...")` names it |
+//! | `foreign_key(columns(a, b), references = Model)` | a (composite) foreign key from fields `a`, `b` to `Model`'s primary key, named `<table>_<a>_<b>_fkey`; takes `on_delete`, `on_update` and `name = "..."` too |
+//!
+//! Each of `unique`, `index`, `check` and `foreign_key` may be given any
+//! number of times; fields are named as in the struct (a renamed column is
+//! found by its field's name).
 //!
 //! On a field, `#[column(...)]`:
 //!
@@ -53,6 +61,42 @@
 //! | `unique` | a `UNIQUE` constraint |
 //! | `index` | an index on the column |
 //! | `default = <literal>` | the column's `DEFAULT` in DDL: an integer (`0`, `-1`), a float (`1.5`), `true`/`false` or a string (`"new"`) |
+//! | `references = Model` | a foreign key to `Model`'s primary key (`Self` for the struct itself), named `<table>_<column>_fkey` |
+//! | `on_delete = "..."`, `on_update = "..."` | the foreign key's actions: `"cascade"`, `"set null"`, `"set default"`, `"restrict"` or `"no action"` (the default); `"set null"` needs an `Option<T>` field |
+//! | `check = "sql"` | a `CHECK` constraint named `<table>_<column>_check` |
+//!
+//! ```
+//! # use orm_macros::Table;
+//! # use orm_core::{ReferentialAction, Table as _};
+//! # #[derive(Table)]
+//! # #[table(crate = "orm_core", name = "users")]
+//! # pub struct User { #[column(primary_key, auto)] pub id: i64 }
+//! #[derive(Table)]
+//! #[table(name = "posts", unique(author_id, title), index(title, name = "posts_by_title"))]
+//! # #[table(crate = "orm_core")]
+//! pub struct Post {
+//!     #[column(primary_key, auto)]
+//!     pub id: i64,
+//!     #[column(references = User, on_delete = "cascade")]
+//!     pub author_id: i64,
+//!     #[column(references = Self, on_delete = "set null")]
+//!     pub reply_to: Option<i64>,
+//!     #[column(check = "length(title) > 0")]
+//!     pub title: String,
+//! }
+//!
+//! let fk = &Post::table().foreign_keys[0];
+//! assert_eq!((fk.name, fk.columns, fk.target_table().name), ("posts_author_id_fkey", &["author_id"][..], "users"));
+//! assert_eq!(fk.on_delete, ReferentialAction::Cascade);
+//! assert_eq!(Post::table().uniques[0].columns, ["author_id", "title"]);
+//! ```
+//!
+//! A foreign key names the target model, not its table: the target's
+//! metadata (its table name and primary key) is read through
+//! `<Model as Table>::table`, so models may reference each other in any
+//! order, and a model that is not a table is a compile error at its name.
+//! Check expressions are your own SQL, written into the DDL as they are;
+//! never build them from input.
 //!
 //! A field's type must implement `SqlValue` (`bool`, `i16`, `i32`, `i64`,
 //! `f32`, `f64`, `String`, `Vec<u8>`, `Option<T>` of those, and the types of
@@ -78,15 +122,22 @@
 //! repeated key, `auto` on a field that cannot be a generated key, two
 //! `auto` fields, a table without a primary key, a `default` that is not a
 //! literal or does not fit the column's type, two fields with the same
-//! column name, a field type that cannot be stored in a column, and a derive
-//! on an enum, a tuple or unit struct or a generic struct.
+//! column name, a field type that cannot be stored in a column, an unknown
+//! field in `unique(..)` / `index(..)` / `columns(..)`, `references` to a
+//! type that is not a model, an unknown action, `on_delete` without
+//! `references`, `"set null"` on a NOT NULL column, two constraints of the
+//! same name, and a derive on an enum, a tuple or unit struct or a generic
+//! struct.
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
 mod attr;
 mod codegen;
+mod constraint_codegen;
+mod constraints;
 mod model;
+mod table_attr;
 #[cfg(test)]
 mod tests;
 

@@ -6,7 +6,9 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
 
-use crate::attr::{ColumnAttrs, TableAttrs};
+use crate::attr::{ActionLit, ColumnAttrs};
+use crate::constraints::Constraints;
+use crate::table_attr::TableAttrs;
 
 /// A struct deriving `Table`, as the code generator needs it.
 #[derive(Debug)]
@@ -23,6 +25,8 @@ pub struct TableModel {
     pub primary_key: Vec<usize>,
     /// Index into `fields` of the database-generated key, if any.
     pub generated: Option<usize>,
+    /// Foreign keys, table-level uniques and indexes, checks.
+    pub constraints: Constraints,
 }
 
 /// One field, mapped to one column.
@@ -46,6 +50,14 @@ pub struct FieldModel {
     pub index: bool,
     /// `#[column(default = ...)]`.
     pub default: Option<DefaultLit>,
+    /// `#[column(references = Model)]`.
+    pub references: Option<Path>,
+    /// `#[column(on_delete = "...")]`.
+    pub on_delete: Option<ActionLit>,
+    /// `#[column(on_update = "...")]`.
+    pub on_update: Option<ActionLit>,
+    /// `#[column(check = "...")]`.
+    pub check: Option<syn::LitStr>,
 }
 
 /// A database-generated key (`#[column(auto)]`).
@@ -149,10 +161,13 @@ impl TableModel {
             ));
         }
 
+        let name = attrs
+            .name
+            .clone()
+            .unwrap_or_else(|| snake_case(&input.ident.unraw().to_string()));
+        let constraints = Constraints::build(&name, &input.ident, &fields, &attrs)?;
         Ok(TableModel {
-            name: attrs
-                .name
-                .unwrap_or_else(|| snake_case(&input.ident.unraw().to_string())),
+            name,
             krate: attrs
                 .krate
                 .unwrap_or_else(|| syn::parse_quote!(::orm::__private)),
@@ -160,6 +175,7 @@ impl TableModel {
             fields,
             primary_key,
             generated,
+            constraints,
         })
     }
 }
@@ -198,6 +214,10 @@ impl FieldModel {
             unique: attrs.unique,
             index: attrs.index,
             default: attrs.default,
+            references: attrs.references,
+            on_delete: attrs.on_delete,
+            on_update: attrs.on_update,
+            check: attrs.check,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! [`PgDialect`]: how PostgreSQL spells SQL.
 
+use orm_core::inspect::Catalog;
 use orm_core::sql::{BlobStorage, DocumentStorage};
 use orm_core::{Dialect, SqlType};
 
@@ -82,6 +83,14 @@ impl Dialect for PgDialect {
 
     fn blob_storage(&self) -> Option<BlobStorage> {
         Some(BlobStorage::LargeObjects)
+    }
+
+    fn catalog(&self) -> Option<&'static Catalog> {
+        Some(&crate::inspect::CATALOG)
+    }
+
+    fn transaction_lock(&self) -> Option<&'static str> {
+        Some(crate::inspect::TRANSACTION_LOCK)
     }
 }
 

@@ -76,6 +76,7 @@ pub mod bind;
 mod connection;
 mod dialect;
 mod error;
+mod inspect;
 mod pool;
 pub mod row;
 

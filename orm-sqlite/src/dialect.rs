@@ -1,5 +1,6 @@
 //! [`SqliteDialect`]: how SQLite spells what differs.
 
+use orm_core::inspect::Catalog;
 use orm_core::sql::{BlobStorage, DocumentStorage};
 use orm_core::{DefaultValue, Dialect, SqlType};
 
@@ -103,6 +104,18 @@ impl Dialect for SqliteDialect {
         Some(BlobStorage::ChunkTable)
     }
 
+    fn alter_constraints(&self) -> bool {
+        false
+    }
+
+    fn defer_foreign_keys(&self) -> Option<&'static str> {
+        Some("PRAGMA defer_foreign_keys = ON")
+    }
+
+    fn catalog(&self) -> Option<&'static Catalog> {
+        Some(&crate::inspect::CATALOG)
+    }
+
     fn write_default(&self, value: &DefaultValue, out: &mut String) {
         match value {
             DefaultValue::Int(v) => out.push_str(&v.to_string()),
@@ -174,6 +187,10 @@ mod tests {
         ],
         primary_key: &[0],
         generated: Some(0),
+        uniques: &[],
+        indexes: &[],
+        foreign_keys: &[],
+        checks: &[],
     };
 
     static PAIRS: TableMeta = TableMeta {
@@ -191,6 +208,10 @@ mod tests {
         ],
         primary_key: &[0, 1],
         generated: None,
+        uniques: &[],
+        indexes: &[],
+        foreign_keys: &[],
+        checks: &[],
     };
 
     fn sql_of(tree: &SelectTree) -> (String, usize) {

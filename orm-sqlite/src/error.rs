@@ -31,6 +31,8 @@ pub mod codes {
     pub const CONSTRAINT_PRIMARYKEY: i32 = 1555;
     /// `SQLITE_CONSTRAINT_UNIQUE`
     pub const CONSTRAINT_UNIQUE: i32 = 2067;
+    /// `SQLITE_CONSTRAINT_TRIGGER`: also a foreign key's `RESTRICT` action.
+    pub const CONSTRAINT_TRIGGER: i32 = 1811;
 
     /// The primary result code of an extended one.
     pub const fn primary(code: i32) -> i32 {
@@ -108,6 +110,13 @@ fn from_code(code: Option<i32>, message: String, source: sqlx::Error) -> Error {
             ..Violation::default()
         }),
         codes::CONSTRAINT_CHECK => Error::CheckViolation(check_violation(message)),
+        // `ON DELETE RESTRICT` fails with the trigger code and this message.
+        codes::CONSTRAINT_TRIGGER if message.starts_with("FOREIGN KEY constraint failed") => {
+            Error::ForeignKeyViolation(Violation {
+                message,
+                ..Violation::default()
+            })
+        }
         // BUSY and LOCKED (and their extended codes) stay database errors
         // carrying the code until orm has a variant for them.
         _ => Error::Database {

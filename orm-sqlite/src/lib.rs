@@ -88,6 +88,7 @@ mod bind;
 mod connection;
 mod dialect;
 mod error;
+mod inspect;
 mod pool;
 mod row;
 mod stream;

@@ -131,8 +131,8 @@ impl<B: Backend> Database<B> {
         }
     }
 
-    /// Creates the tables (and indexes) of `tables` in one transaction; an
-    /// existing table is an error.
+    /// Creates the tables (and indexes) of `tables` in one transaction, each
+    /// after the tables it references; an existing table is an error.
     pub async fn create_tables(&self, tables: &[&'static TableMeta]) -> Result<()> {
         self.ddl(async |s| s.create_tables(tables, false).await)
             .await
@@ -145,8 +145,9 @@ impl<B: Backend> Database<B> {
             .await
     }
 
-    /// Drops the tables of `tables` (in reverse order) in one transaction; a
-    /// missing table is an error.
+    /// Drops the tables of `tables` in one transaction, each before the
+    /// tables it references (otherwise in reverse order); a missing table is
+    /// an error.
     pub async fn drop_tables(&self, tables: &[&'static TableMeta]) -> Result<()> {
         self.ddl(async |s| s.drop_tables(tables, false).await).await
     }

@@ -1,6 +1,7 @@
 //! The [`Dialect`] trait: what differs between SQL databases.
 
 use super::storage::{BlobStorage, DocumentStorage};
+use crate::inspect::Catalog;
 use crate::table::DefaultValue;
 use crate::value::SqlType;
 
@@ -46,6 +47,34 @@ pub trait Dialect: Send + Sync + 'static {
     /// so the table must not declare it again.
     fn generated_key_declares_primary_key(&self) -> bool {
         false
+    }
+
+    /// True when the dialect can add and drop constraints and alter columns
+    /// with `ALTER TABLE` (PostgreSQL). SQLite cannot: changing a
+    /// constraint or a column there means rebuilding the table.
+    fn alter_constraints(&self) -> bool {
+        true
+    }
+
+    /// The statement that defers foreign-key checks to the end of the
+    /// current transaction, for dialects that have one and cannot alter
+    /// constraints (SQLite's `PRAGMA defer_foreign_keys = ON`).
+    fn defer_foreign_keys(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The queries that inspect a schema in this dialect; `None` when it
+    /// cannot be inspected.
+    fn catalog(&self) -> Option<&'static Catalog> {
+        None
+    }
+
+    /// A statement taking an exclusive lock, named by its text parameter
+    /// `$1`, that the database releases when the transaction ends
+    /// (PostgreSQL's `pg_advisory_xact_lock`). `None` where there is no such
+    /// lock; migrations then rely on the dialect's write lock.
+    fn transaction_lock(&self) -> Option<&'static str> {
+        None
     }
 
     /// Writes a DDL default literal.

@@ -10,6 +10,7 @@
 mod cache;
 pub mod ddl;
 mod dialect;
+mod order;
 mod render;
 mod storage;
 mod writer;
@@ -20,5 +21,7 @@ pub use render::{render_node, render_where, Render};
 pub use storage::{BlobStorage, DocumentStorage};
 pub use writer::{Sink, SqlWriter};
 
+#[cfg(test)]
+mod ddl_tests;
 #[cfg(test)]
 mod tests;

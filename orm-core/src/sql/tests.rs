@@ -116,6 +116,10 @@ static USERS: TableMeta = TableMeta {
     ],
     primary_key: &[0],
     generated: Some(0),
+    uniques: &[],
+    indexes: &[],
+    foreign_keys: &[],
+    checks: &[],
 };
 
 impl FromRow for User {

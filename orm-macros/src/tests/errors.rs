@@ -14,7 +14,7 @@ fn unknown_keys() {
         error(&with_field("#[column(uniqe)] name: String,")),
         (
             "unknown column attribute `uniqe`; expected one of: name, primary_key, auto, \
-             unique, index, default"
+             unique, index, default, references, on_delete, on_update, check"
                 .into(),
             "uniqe".into()
         )
@@ -24,7 +24,9 @@ fn unknown_keys() {
             "#[table(rename = \"users\")] struct User {{ {PK} }}"
         )),
         (
-            "unknown table attribute `rename`; expected one of: name, crate".into(),
+            "unknown table attribute `rename`; expected one of: name, crate, unique, index, \
+             check, foreign_key"
+                .into(),
             "rename".into()
         )
     );
@@ -229,5 +231,138 @@ fn duplicate_column_names() {
                 .into(),
             "other".into()
         )
+    );
+}
+
+#[test]
+fn constraint_lists_name_fields_of_the_struct() {
+    assert_eq!(
+        error(&format!(
+            "#[table(unique(id, nmae))] struct User {{ {PK} name: String }}"
+        )),
+        (
+            "no field `nmae` in this struct; the fields are: id, name".into(),
+            "nmae".into()
+        )
+    );
+    assert_eq!(
+        error(&format!(
+            "#[table(index(name, name))] struct User {{ {PK} name: String }}"
+        )),
+        (
+            "field `name` is listed twice in `index(...)`".into(),
+            "name".into()
+        )
+    );
+    assert_eq!(
+        error(&format!("#[table(unique())] struct User {{ {PK} }}")),
+        (
+            "`unique(...)` needs at least one field: `#[table(unique(a, b))]`".into(),
+            "unique".into()
+        )
+    );
+    assert_eq!(
+        error(&format!("#[table(index)] struct User {{ {PK} }}")).0,
+        "`index` needs a list of fields: `#[table(index(a, b))]`"
+    );
+    assert_eq!(
+        error(&format!(
+            "#[table(index(id, unique = true))] struct User {{ {PK} }}"
+        )),
+        (
+            "`index(...)` takes field names and `name = \"...\"`: `#[table(index(a, b))]`".into(),
+            "unique".into()
+        )
+    );
+}
+
+#[test]
+fn foreign_key_mistakes() {
+    assert_eq!(
+        error(&with_field(
+            "#[column(on_delete = \"cascade\")] user_id: i64,"
+        )),
+        (
+            "`on_delete` applies to a foreign key: add `references = Model` to this column".into(),
+            "on_delete".into()
+        )
+    );
+    assert_eq!(
+        error(&with_field(
+            "#[column(references = User, on_delete = \"delete\")] user_id: i64,"
+        )),
+        (
+            "unknown action \"delete\": `on_delete` is one of \"cascade\", \"set null\", \
+             \"set default\", \"restrict\", \"no action\""
+                .into(),
+            "\"delete\"".into()
+        )
+    );
+    assert_eq!(
+        error(&with_field(
+            "#[column(references = \"users\")] user_id: i64,"
+        )),
+        (
+            "`references` must name a model (a struct with `#[derive(Table)]`): \
+             `#[column(references = User)]`"
+                .into(),
+            "\"users\"".into()
+        )
+    );
+    assert_eq!(
+        error(&format!(
+            "#[table(foreign_key(columns(id)))] struct User {{ {PK} }}"
+        ))
+        .0,
+        "`foreign_key(...)` needs `references = Model`: \
+         `#[table(foreign_key(columns(a, b), references = Model))]`"
+    );
+    assert_eq!(
+        error(&format!(
+            "#[table(foreign_key(columns(id), references = Org, cascade))] struct User {{ {PK} }}"
+        ))
+        .1,
+        "cascade"
+    );
+}
+
+#[test]
+fn check_mistakes() {
+    assert_eq!(
+        error(&with_field("#[column(check = \" \")] n: i32,")),
+        (
+            "`check` cannot be empty: `#[column(check = \"karma >= 0\")]`".into(),
+            "\" \"".into()
+        )
+    );
+    assert_eq!(
+        error(&format!(
+            "#[table(check(name = \"positive\"))] struct User {{ {PK} }}"
+        ))
+        .0,
+        "`check(...)` needs `sql = \"...\"`: `#[table(check(name = \"...\", sql = \"...\"))]`"
+    );
+}
+
+#[test]
+fn constraint_names_are_unique_within_the_table() {
+    assert_eq!(
+        error(&format!(
+            "#[table(name = \"t\", unique(name), index(name, name = \"t_name_key\"))] \
+             struct User {{ {PK} name: String }}"
+        )),
+        (
+            "two constraints or indexes of this table are named `t_name_key`: give one of \
+             them `name = \"...\"`"
+                .into(),
+            "\"t_name_key\"".into()
+        )
+    );
+    assert_eq!(
+        error(
+            "#[table(name = \"t\", unique(id))] struct User { #[column(primary_key, unique)] id: i64 }"
+        )
+        .1,
+        "unique"
     );
 }

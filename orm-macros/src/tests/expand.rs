@@ -132,6 +132,10 @@ fn the_design_example() {
                 ],
                 primary_key: &[0usize],
                 generated: ::core::option::Option::Some(0usize),
+                uniques: &[],
+                indexes: &[],
+                foreign_keys: &[],
+                checks: &[],
             };
             #[automatically_derived]
             impl ::orm::__private::FromRow for User {
@@ -294,4 +298,61 @@ fn defaults_of_every_kind() {
     }
     assert!(actual.contains("`default = -2.5` does not fit column `t.b`"));
     assert!(actual.contains("`default = \\\"new\\\"` does not fit column `t.d`"));
+}
+
+#[test]
+fn constraints_become_metadata_and_set_null_is_checked() {
+    let actual = expand(parse_quote! {
+        #[table(name = "posts", unique(author, title), index(title, name = "by_title"))]
+        #[table(check(name = "title_not_empty", sql = "title <> ''"))]
+        struct Post {
+            #[column(primary_key, auto)]
+            id: i64,
+            #[column(references = User, on_delete = "cascade", check = "author > 0")]
+            author: i64,
+            #[column(references = Self, on_delete = "SET NULL", on_update = "restrict")]
+            parent: Option<i64>,
+            title: String,
+        }
+    });
+    let expected = quote! {
+        uniques: &[::orm::__private::UniqueMeta {
+            name: "posts_author_title_key",
+            columns: &["author", "title"]
+        }],
+        indexes: &[::orm::__private::IndexMeta { name: "by_title", columns: &["title"] }],
+        foreign_keys: &[
+            ::orm::__private::ForeignKeyMeta {
+                name: "posts_author_fkey",
+                columns: &["author"],
+                target: <User as ::orm::__private::Table>::table,
+                target_columns: &[],
+                on_delete: ::orm::__private::ReferentialAction::Cascade,
+                on_update: ::orm::__private::ReferentialAction::NoAction,
+            },
+            ::orm::__private::ForeignKeyMeta {
+                name: "posts_parent_fkey",
+                columns: &["parent"],
+                target: <Post as ::orm::__private::Table>::table,
+                target_columns: &[],
+                on_delete: ::orm::__private::ReferentialAction::SetNull,
+                on_update: ::orm::__private::ReferentialAction::Restrict,
+            }
+        ],
+        checks: &[
+            ::orm::__private::CheckMeta { name: "posts_author_check", sql: "author > 0" },
+            ::orm::__private::CheckMeta { name: "title_not_empty", sql: "title <> ''" }
+        ],
+    };
+    assert!(actual.contains(&text(expected)), "{actual}");
+    let message = "`on_delete = \"set null\"` needs a NULL-able column, but `posts.parent` is \
+                   NOT NULL: make its field an `Option<...>`, or choose another action";
+    let set_null = quote! {
+        const _: () = {
+            if !<Option<i64> as ::orm::__private::SqlValue>::NULLABLE {
+                ::core::panic!(#message);
+            }
+        };
+    };
+    assert!(actual.contains(&text(set_null)), "{actual}");
 }

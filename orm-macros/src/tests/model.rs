@@ -4,6 +4,7 @@ use quote::ToTokens;
 use syn::parse_quote;
 
 use super::parse;
+use crate::attr::Referential;
 use crate::model::{snake_case, DefaultKind, KeyInt, TableModel};
 
 fn model(input: syn::DeriveInput) -> TableModel {
@@ -218,4 +219,47 @@ fn raw_struct_name() {
         }
     });
     assert_eq!(m.name, "match");
+}
+
+#[test]
+fn constraints_resolve_fields_to_columns_and_default_names() {
+    let m = model(parse_quote! {
+        #[table(name = "members", unique(org, r#type), index(r#type, org))]
+        #[table(check = "org > 0", check(sql = "1 = 1"))]
+        #[table(foreign_key(columns(org, r#type), references = Kind, name = "members_kind"))]
+        struct Member {
+            #[column(primary_key)]
+            id: i64,
+            #[column(name = "org_id", references = Self, on_update = "cascade")]
+            org: i64,
+            r#type: String,
+        }
+    });
+    let c = &m.constraints;
+    assert_eq!(c.uniques[0].name, "members_org_id_type_key");
+    assert_eq!(c.uniques[0].columns, ["org_id", "type"]);
+    assert_eq!(c.indexes[0].name, "members_type_org_id_idx");
+    let checks: Vec<(&str, &str)> = c
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.sql.as_str()))
+        .collect();
+    assert_eq!(
+        checks,
+        [("members_check", "org > 0"), ("members_check1", "1 = 1")]
+    );
+    let [own, kind] = &c.foreign_keys[..] else {
+        panic!("two foreign keys")
+    };
+    assert_eq!(own.name, "members_org_id_fkey");
+    assert_eq!(tokens(&own.target), "Member");
+    assert_eq!(own.fields, [1]);
+    assert!(own.on_delete.is_none());
+    assert_eq!(
+        own.on_update.as_ref().map(|a| a.action),
+        Some(Referential::Cascade)
+    );
+    assert_eq!(kind.name, "members_kind");
+    assert_eq!(kind.columns, ["org_id", "type"]);
+    assert_eq!(tokens(&kind.target), "Kind");
 }

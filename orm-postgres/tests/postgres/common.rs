@@ -197,6 +197,10 @@ pub static PEOPLE: TableMeta = TableMeta {
     ],
     primary_key: &[0],
     generated: Some(0),
+    uniques: &[],
+    indexes: &[],
+    foreign_keys: &[],
+    checks: &[],
 };
 
 impl FromRow for Person {

@@ -38,6 +38,10 @@ fn select_with_a_filter() {
         ],
         primary_key: &[0],
         generated: Some(0),
+        uniques: &[],
+        indexes: &[],
+        foreign_keys: &[],
+        checks: &[],
     };
     let mut tree = SelectTree::new(&USERS);
     tree.filter = Some(Node::Binary(

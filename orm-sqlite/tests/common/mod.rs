@@ -57,11 +57,5 @@ pub async fn memory() -> Sqlite {
 
 /// Table metadata naming `name` (truncate needs nothing else).
 pub fn table(name: &'static str) -> &'static TableMeta {
-    Box::leak(Box::new(TableMeta {
-        name,
-        type_name: name,
-        columns: &[],
-        primary_key: &[],
-        generated: None,
-    }))
+    Box::leak(Box::new(TableMeta::new(name, name, &[], &[], None)))
 }

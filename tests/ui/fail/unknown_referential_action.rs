@@ -1,0 +1,17 @@
+use orm::prelude::*;
+
+#[derive(Table)]
+pub struct Team {
+    #[column(primary_key, auto)]
+    pub id: i64,
+}
+
+#[derive(Table)]
+pub struct Player {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    #[column(references = Team, on_delete = "delete")]
+    pub team_id: i64,
+}
+
+fn main() {}
