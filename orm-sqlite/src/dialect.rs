@@ -48,6 +48,11 @@ pub const MAX_BINDS: usize = 32_766;
 /// d.write_placeholder(1, &mut sql);
 /// assert_eq!(sql, r#"SELECT * FROM "my ""table""" WHERE "id" = ?"#);
 /// assert_eq!(d.column_type(SqlType::Bool), "BOOLEAN");
+///
+/// // Documents are JSON text, blob files rows of a chunk table.
+/// use orm_core::sql::{BlobStorage, DocumentStorage};
+/// assert_eq!(d.document_storage(), Some(DocumentStorage::JsonText));
+/// assert_eq!(d.blob_storage(), Some(BlobStorage::ChunkTable));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct SqliteDialect;

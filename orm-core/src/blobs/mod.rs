@@ -88,6 +88,15 @@ fn not_found(id: i64) -> Error {
 impl<B: Backend> Session<B> {
     /// Creates an empty blob file with a new id, in this session's
     /// transaction.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// let file = s.create_blob().await?;
+    /// s.rollback().await?;                                   // and it is gone
+    /// assert!(matches!(s.open_blob(file.id()).await, Err(Error::NotFound { .. })));
+    /// # Ok(()) }
+    /// ```
     pub async fn create_blob(&mut self) -> Result<BlobFile> {
         let (_, sql) = statements(self)?;
         if let Some(ensure) = sql.ensure {
@@ -107,6 +116,17 @@ impl<B: Backend> Session<B> {
 
     /// The blob file with id `id`; [`Error::NotFound`] (table `blob <id>`)
     /// when there is none.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>, id: i64) -> Result<()> {
+    /// match s.open_blob(id).await {
+    ///     Ok(file) => println!("blob {} holds {} bytes", file.id(), file.size(s).await?),
+    ///     Err(Error::NotFound { table }) => println!("{table} does not exist"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn open_blob(&mut self, id: i64) -> Result<BlobFile> {
         let (storage, sql) = statements(self)?;
         if !fits(storage, id) {
@@ -126,6 +146,15 @@ impl<B: Backend> Session<B> {
 
     /// Deletes the blob file with id `id`; [`Error::NotFound`] when there is
     /// none.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>, id: i64) -> Result<()> {
+    /// s.delete_blob(id).await?;
+    /// s.rollback().await?;                  // deleted and rolled back: it is there
+    /// s.open_blob(id).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_blob(&mut self, id: i64) -> Result<()> {
         let (storage, sql) = statements(self)?;
         if !fits(storage, id) {

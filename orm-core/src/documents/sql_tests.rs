@@ -185,6 +185,25 @@ fn order_offset_limit_and_count() {
     assert_eq!(texts(&binds), [r#"Text("age")"#, "I64(5)"]);
 
     let pg = DocSql::new(&Pg, "t").expect("pg");
+    let q = QuerySpec {
+        order: vec![("age".into(), false)],
+        limit: Some(3),
+        ..QuerySpec::default()
+    };
+    let (sql, binds) = pg.select(&q).expect("sql");
+    let ty = "jsonb_typeof(d.\"data\" -> $1::text)";
+    assert_eq!(
+        sql,
+        format!(
+            "SELECT d.\"id\", d.\"data\"::text FROM \"t\" AS d ORDER BY CASE {ty} \
+             WHEN 'null' THEN 0 WHEN 'string' THEN 1 WHEN 'number' THEN 2 WHEN 'boolean' THEN 3 \
+             WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 6 END ASC, \
+             CASE {ty} WHEN 'number' THEN (d.\"data\" ->> $1::text)::numeric END ASC, \
+             (d.\"data\" ->> $1::text) COLLATE \"C\" ASC, d.\"id\" LIMIT $2"
+        )
+    );
+    assert_eq!(texts(&binds), [r#"Text("age")"#, "I64(3)"]);
+
     let (sql, _) = pg.count(&spec(json!({}))).expect("sql");
     assert_eq!(sql, "SELECT COUNT(*) FROM \"t\" AS d");
     let limited = QuerySpec {

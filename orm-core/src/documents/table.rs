@@ -114,6 +114,16 @@ impl<'s, B: Backend> Documents<'s, B> {
 
     /// Inserts a row holding `data` and returns it with the id the database
     /// generated (htables' `new`).
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// let mut people = s.documents("people");
+    /// let ann = people.insert(serde_json::json!({"name": "ann"})).await?;
+    /// let bob = people.insert([("name", "bob"), ("city", "Rome")]).await?;
+    /// assert_eq!(bob.id(), ann.id() + 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn insert(&mut self, data: impl IntoData) -> Result<Document> {
         let data = to_map(&self.table.name, data)?;
         let text = self.table.encode(&data)?;
@@ -132,6 +142,14 @@ impl<'s, B: Backend> Documents<'s, B> {
     }
 
     /// The row with id `id`; [`Error::NotFound`] when there is none.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// let ann = s.documents("people").get(1).await?;
+    /// println!("{}", ann["name"]);
+    /// # Ok(()) }
+    /// ```
     pub async fn get(&mut self, id: i64) -> Result<Document> {
         let sql = self.table.sql(self.session)?.get();
         let rows: Vec<(i64, String)> = self
@@ -149,6 +167,19 @@ impl<'s, B: Backend> Documents<'s, B> {
     /// The rows whose value at each key of `criteria` equals the value given
     /// (htables' `find(key=value, ...)`), in id order, as a stream. Empty
     /// criteria select every row.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut people = s.documents("people");
+    /// let mut rows = people.find([("city", "Oslo"), ("role", "dev")]);
+    /// while let Some(doc) = rows.try_next().await? {
+    ///     println!("{}: {}", doc.id(), doc["name"]);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn find(&mut self, criteria: impl IntoData) -> BoxStream<'_, Result<Document>> {
         self.query().filter(criteria).stream()
     }
