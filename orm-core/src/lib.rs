@@ -32,7 +32,10 @@ pub mod types;
 pub mod value;
 
 pub use error::{Error, Result, Violation};
-pub use expr::{BinOp, Column, Expr, IntoExpr, Node, Order};
+pub use expr::{
+    avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
+    IntoExpr, Node, Order, SubSelect,
+};
 pub use query::{Delete, Insert, Raw, Select, Truncate, Update};
 pub use row::{FromRow, Row};
 pub use session::{

@@ -9,6 +9,7 @@ mod raw;
 mod rows;
 mod scope;
 mod select;
+mod tree;
 mod truncate;
 mod update;
 
@@ -17,7 +18,8 @@ pub use insert::{Insert, InsertTree, Returning};
 pub use raw::{Raw, RawStatement};
 pub(crate) use rows::{DeleteRowTree, UpdateRowTree};
 pub use scope::{AllRows, Filtered, Scope, Unfiltered};
-pub use select::{Projection, Select, SelectTree};
+pub use select::Select;
+pub use tree::{Join, JoinKind, Projection, SelectTree};
 pub use truncate::Truncate;
 pub use update::Update;
 

@@ -5,119 +5,11 @@ use std::marker::PhantomData;
 use futures_core::stream::BoxStream;
 
 use super::and_filter;
+use super::{Projection, SelectTree};
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Node, Order};
+use crate::expr::{Expr, IntoOrder};
 use crate::session::{Backend, Session};
-use crate::sql::{render_node, render_where, Render, Sink};
-use crate::table::{Table, TableMeta};
-use crate::value::ValueRef;
-
-/// What a select returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Projection {
-    /// Every column of the table, in field order.
-    Rows,
-    /// `COUNT(*)` of the rows selected.
-    Count,
-    /// Whether any row is selected.
-    Exists,
-}
-
-/// The tree of a select, independent of any session.
-#[derive(Debug, Clone)]
-pub struct SelectTree {
-    /// The table selected from.
-    pub table: &'static TableMeta,
-    /// The `WHERE` condition.
-    pub filter: Option<Node>,
-    /// `ORDER BY` keys: expression and descending flag.
-    pub order: Vec<(Node, bool)>,
-    /// `LIMIT`
-    pub limit: Option<i64>,
-    /// `OFFSET`
-    pub offset: Option<i64>,
-    /// What is returned.
-    pub projection: Projection,
-}
-
-impl SelectTree {
-    /// A select of every row of `table`.
-    pub fn new(table: &'static TableMeta) -> Self {
-        SelectTree {
-            table,
-            filter: None,
-            order: Vec::new(),
-            limit: None,
-            offset: None,
-            projection: Projection::Rows,
-        }
-    }
-
-    fn render_body<'q, S: Sink<'q>>(&'q self, sink: &mut S, columns: bool) {
-        sink.sql("SELECT ");
-        if columns {
-            for (i, col) in self.table.columns.iter().enumerate() {
-                if i > 0 {
-                    sink.sql(", ");
-                }
-                sink.ident(col.name);
-            }
-        } else {
-            sink.sql("1");
-        }
-        sink.sql(" FROM ");
-        sink.ident(self.table.name);
-        render_where(self.filter.as_ref(), sink);
-        for (i, (node, desc)) in self.order.iter().enumerate() {
-            sink.sql(if i == 0 { " ORDER BY " } else { ", " });
-            render_node(node, sink);
-            if *desc {
-                sink.sql(" DESC");
-            }
-        }
-        match (self.limit, self.offset) {
-            (Some(limit), offset) => {
-                sink.sql(" LIMIT ");
-                sink.bind(ValueRef::I64(limit));
-                if let Some(offset) = offset {
-                    sink.sql(" OFFSET ");
-                    sink.bind(ValueRef::I64(offset));
-                }
-            }
-            (None, Some(offset)) => {
-                if let Some(no_limit) = sink.dialect().limit_for_offset_only() {
-                    sink.sql(no_limit);
-                }
-                sink.sql(" OFFSET ");
-                sink.bind(ValueRef::I64(offset));
-            }
-            (None, None) => {}
-        }
-    }
-}
-
-impl Render for SelectTree {
-    fn render<'q, S: Sink<'q>>(&'q self, sink: &mut S) {
-        match self.projection {
-            Projection::Rows => self.render_body(sink, true),
-            Projection::Count if self.limit.is_none() && self.offset.is_none() => {
-                sink.sql("SELECT COUNT(*) FROM ");
-                sink.ident(self.table.name);
-                render_where(self.filter.as_ref(), sink);
-            }
-            Projection::Count => {
-                sink.sql("SELECT COUNT(*) FROM (");
-                self.render_body(sink, false);
-                sink.sql(") AS \"counted\"");
-            }
-            Projection::Exists => {
-                sink.sql("SELECT EXISTS (");
-                self.render_body(sink, false);
-                sink.sql(")");
-            }
-        }
-    }
-}
+use crate::table::Table;
 
 /// A `SELECT` of `T` rows being built on a session.
 ///
@@ -160,13 +52,8 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
 
     /// Sorts by `order` (a column for ascending, or `col.desc()`); later
     /// calls add further keys.
-    pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
-        let (node, desc) = {
-            let order = order.into();
-            let (node, desc) = order.parts();
-            (node.clone(), desc)
-        };
-        self.tree.order.push((node, desc));
+    pub fn order_by<I>(mut self, order: impl IntoOrder<T, I>) -> Self {
+        self.tree.order.push(order.into_order());
         self
     }
 
