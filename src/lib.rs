@@ -77,9 +77,10 @@ mod any;
 
 pub use any::{Any, AnyConnection};
 pub use orm_core::{
-    error, expr, query, sql, BinOp, Column, ColumnMeta, ConnectOptions, DefaultValue, Error, Expr,
-    FromRow, IntoExpr, Node, Order, PoolStatus, Result, Row, SessionState, SqlType, SqlValue,
-    Table, TableMeta, Value, ValueRef, Violation,
+    avg, count, count_all, count_distinct, error, exists, expr, many, max, min, query, relation,
+    sql, sum, BelongsTo, BinOp, Column, ColumnMeta, ConnectOptions, DefaultValue, Error, Expr,
+    FromRow, HasMany, Includes, IntoExpr, Many, Node, Order, PoolStatus, Result, Row, SessionState,
+    SqlType, SqlValue, SubSelect, Table, TableMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::Table;
 
@@ -94,6 +95,12 @@ pub type Database = orm_core::Database<Any>;
 pub type Session = orm_core::Session<Any>;
 /// A `SELECT` being built on a [`Session`].
 pub type Select<'s, T> = orm_core::Select<'s, T, Any>;
+/// A joined `SELECT` over tables `S`, returning rows `R`, on a [`Session`].
+pub type JoinSelect<'s, S, R> = orm_core::JoinSelect<'s, S, R, Any>;
+/// A `SELECT` of chosen columns over tables `S`, returning tuples `R`.
+pub type Shaped<'s, S, R> = orm_core::Shaped<'s, S, R, Any>;
+/// A `SELECT` of `T` rows with related rows loaded by `L`.
+pub type Eager<'s, T, L> = orm_core::Eager<'s, T, Any, L>;
 /// An `INSERT` being built on a [`Session`].
 pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 /// A bulk `UPDATE` being built on a [`Session`].
@@ -104,7 +111,9 @@ pub type Delete<'s, T, F = orm_core::query::Unfiltered> = orm_core::Delete<'s, T
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Column, Database, Error, Expr, FromRow, Result, Session, SessionState, SqlValue, Table,
+        avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
+        Database, Error, Expr, FromRow, HasMany, Result, Session, SessionState, SqlValue,
+        SubSelect, Table,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

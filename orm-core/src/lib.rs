@@ -24,6 +24,7 @@
 pub mod error;
 pub mod expr;
 pub mod query;
+pub mod relation;
 pub mod row;
 pub mod session;
 pub mod sql;
@@ -36,7 +37,10 @@ pub use expr::{
     avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
     IntoExpr, Node, Order, SubSelect,
 };
-pub use query::{Delete, Insert, Raw, Select, Truncate, Update};
+pub use query::{
+    many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
+};
+pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, PoolStatus, Scheme, Session, SessionState,

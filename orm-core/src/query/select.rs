@@ -1,13 +1,17 @@
-//! `SELECT`: filters, ordering, limit/offset; rows, count, exists, stream.
+//! `SELECT`: filters, ordering, limit/offset; rows, count, exists, stream;
+//! the entry points to joins, shapes and eager loading.
 
 use std::marker::PhantomData;
 
 use futures_core::stream::BoxStream;
 
 use super::and_filter;
-use super::{Projection, SelectTree};
+use super::{
+    many, Columns, Eager, JoinKind, JoinSelect, Loader, Many, Projection, SelectTree, Shaped,
+};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, IntoOrder};
+use crate::relation::{BelongsTo, HasMany};
 use crate::session::{Backend, Session};
 use crate::table::Table;
 
@@ -72,6 +76,104 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
     /// The tree built so far.
     pub fn tree(&self) -> &SelectTree {
         &self.tree
+    }
+
+    /// Adds an `INNER JOIN` of `U` on `on`; rows become `(T, U)` tuples.
+    /// Filters and sort keys may then read both tables.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: Table>(
+    /// #     s: &mut Session<B>, id: Column<User, i64>, user_id: Column<Post, i64>) -> Result<()> {
+    /// let pairs: Vec<(User, Post)> = s.select::<User>().join::<Post>(user_id.eq(id)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn join<U: Table>(
+        self,
+        on: impl Into<Expr<(T, U), bool>>,
+    ) -> JoinSelect<'s, (T, U), (T, U), B> {
+        JoinSelect::joined(
+            self.session,
+            self.tree,
+            JoinKind::Inner,
+            U::table(),
+            on.into().into_node(),
+        )
+    }
+
+    /// Adds a `LEFT JOIN` of `U` on `on`; rows become `(T, Option<U>)`,
+    /// `None` when no `U` matched (its primary key is NULL).
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: Table>(
+    /// #     s: &mut Session<B>, id: Column<User, i64>, user_id: Column<Post, i64>) -> Result<()> {
+    /// let rows: Vec<(User, Option<Post>)> =
+    ///     s.select::<User>().left_join::<Post>(user_id.eq(id)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn left_join<U: Table>(
+        self,
+        on: impl Into<Expr<(T, U), bool>>,
+    ) -> JoinSelect<'s, (T, U), (T, Option<U>), B> {
+        JoinSelect::joined(
+            self.session,
+            self.tree,
+            JoinKind::Left,
+            U::table(),
+            on.into().into_node(),
+        )
+    }
+
+    /// Selects chosen columns and aggregates instead of whole rows, each row
+    /// decoded into a tuple of their types; see [`Shaped`] for `group_by`,
+    /// `having` and `distinct`.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>, name: Column<User, String>, karma: Column<User, i32>) -> Result<()> {
+    /// let pairs: Vec<(String, i32)> = s.select::<User>().columns((name, karma)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn columns<C: Columns<T, I>, I>(mut self, columns: C) -> Shaped<'s, T, C::Output, B> {
+        self.tree.columns = Some(columns.nodes());
+        Shaped::new(self.session, self.tree)
+    }
+
+    /// Loads related rows with `loader` after the selected rows: one query
+    /// per level of `loader`, never one per row. Limit and offset apply to
+    /// the rows of this select.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: BelongsTo<User>>(s: &mut Session<B>) -> Result<()> {
+    /// let users: Vec<(User, Vec<Post>)> = s.select::<User>().load(many::<Post>()).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn load<L: Loader<T>>(self, loader: L) -> Eager<'s, T, B, L> {
+        Eager {
+            session: self.session,
+            tree: self.tree,
+            loader,
+            _rows: PhantomData,
+        }
+    }
+
+    /// Loads each row's `C` children (a [`HasMany`] relation) in one more
+    /// query: `load(many::<C>())`.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: BelongsTo<User>>(s: &mut Session<B>) -> Result<()> {
+    /// let users: Vec<(User, Vec<Post>)> = s.select::<User>().limit(10).load_many::<Post>().all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn load_many<C: Table>(self) -> Eager<'s, T, B, Many<C>>
+    where
+        T: HasMany<C>,
+        C: BelongsTo<T>,
+    {
+        self.load(many::<C>())
     }
 
     /// Every selected row.

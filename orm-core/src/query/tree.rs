@@ -1,7 +1,7 @@
 //! [`SelectTree`]: a select independent of any session, and its rendering.
 
 use crate::expr::Node;
-use crate::sql::{render_node_in, render_where_in, Render, Sink};
+use crate::sql::{render_condition_in, render_node_in, render_where_in, Render, Sink};
 use crate::table::TableMeta;
 use crate::value::ValueRef;
 
@@ -133,7 +133,7 @@ impl SelectTree {
             });
             sink.ident(join.table.name);
             sink.sql(" ON ");
-            render_node_in(&join.on, sink, q);
+            render_condition_in(&join.on, sink, q);
         }
         render_where_in(self.filter.as_ref(), sink, q);
         for (i, node) in self.group_by.iter().enumerate() {
@@ -142,7 +142,7 @@ impl SelectTree {
         }
         if let Some(having) = &self.having {
             sink.sql(" HAVING ");
-            render_node_in(having, sink, q);
+            render_condition_in(having, sink, q);
         }
     }
 

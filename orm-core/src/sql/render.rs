@@ -26,6 +26,12 @@ pub fn render_node_in<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, qualify: bo
     render(node, sink, false, qualify);
 }
 
+/// Renders a condition standing alone (after `ON` or `HAVING`): its
+/// top-level operation is not parenthesized.
+pub fn render_condition_in<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, qualify: bool) {
+    render(node, sink, true, qualify);
+}
+
 /// Like [`render_where`], qualifying columns when `qualify` is set.
 pub fn render_where_in<'q, S: Sink<'q>>(filter: Option<&'q Node>, sink: &mut S, qualify: bool) {
     if let Some(filter) = filter {
