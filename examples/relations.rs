@@ -60,6 +60,9 @@ impl BelongsTo<Post> for Comment {
     }
 }
 
+/// A post with its comments, as eager loading returns it.
+type PostWithComments = (Post, Vec<Comment>);
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> orm::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_string());
@@ -106,7 +109,7 @@ async fn main() -> orm::Result<()> {
 
     // Eager loading, two levels: three queries, whatever the number of rows.
     let before = s.statements_sent();
-    let users: Vec<(User, Vec<(Post, Vec<Comment>)>)> = s
+    let users: Vec<(User, Vec<PostWithComments>)> = s
         .select::<User>()
         .order_by(User::id)
         .load(many::<Post>().with(many::<Comment>()))

@@ -1,5 +1,8 @@
 //! Eager loading: one query per level, never one per parent, on both backends.
 
+// The nested shapes are the point of these tests: spelled out, not aliased.
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use common::blog::{seed_blog, titles, Comment, Post};

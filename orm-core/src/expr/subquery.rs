@@ -97,10 +97,10 @@ pub fn exists<S: Includes<O, I>, T, O, I>(sub: SubSelect<T, O>) -> Expr<S, bool>
 
 impl<T, V> Column<T, V> {
     /// `self IN (SELECT column FROM ..)`.
-    pub fn in_select<S: Includes<T, I>, I, O, J>(self, sub: SubColumn<V, O>) -> Expr<S, bool>
-    where
-        S: Includes<O, J>,
-    {
+    pub fn in_select<S: Includes<T, I> + Includes<O, J>, I, O, J>(
+        self,
+        sub: SubColumn<V, O>,
+    ) -> Expr<S, bool> {
         Expr::from_node(Node::InSelect(
             Box::new(self.node()),
             Box::new(sub.tree),
@@ -109,10 +109,10 @@ impl<T, V> Column<T, V> {
     }
 
     /// `self NOT IN (SELECT column FROM ..)`.
-    pub fn not_in_select<S: Includes<T, I>, I, O, J>(self, sub: SubColumn<V, O>) -> Expr<S, bool>
-    where
-        S: Includes<O, J>,
-    {
+    pub fn not_in_select<S: Includes<T, I> + Includes<O, J>, I, O, J>(
+        self,
+        sub: SubColumn<V, O>,
+    ) -> Expr<S, bool> {
         Expr::from_node(Node::InSelect(
             Box::new(self.node()),
             Box::new(sub.tree),

@@ -168,7 +168,7 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
     /// let users: Vec<(User, Vec<Post>)> = s.select::<User>().limit(10).load_many::<Post>().all().await?;
     /// # Ok(()) }
     /// ```
-    pub fn load_many<C: Table>(self) -> Eager<'s, T, B, Many<C>>
+    pub fn load_many<C>(self) -> Eager<'s, T, B, Many<C>>
     where
         T: HasMany<C>,
         C: BelongsTo<T>,
