@@ -84,10 +84,11 @@ pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::{
-    error, expr, inspect, query, sql, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
-    DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, IndexMeta, IntoExpr, Node, Order,
-    PoolStatus, ReferentialAction, Result, Row, SessionState, SqlType, SqlValue, Table, TableMeta,
-    UniqueMeta, Value, ValueRef, Violation,
+    avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
+    relation, sql, sum, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
+    DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr,
+    Many, Node, Order, PoolStatus, ReferentialAction, Result, Row, SessionState, SqlType, SqlValue,
+    SubSelect, Table, TableMeta, UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::Table;
 
@@ -102,6 +103,12 @@ pub type Database = orm_core::Database<Any>;
 pub type Session = orm_core::Session<Any>;
 /// A `SELECT` being built on a [`Session`].
 pub type Select<'s, T> = orm_core::Select<'s, T, Any>;
+/// A joined `SELECT` over tables `S`, returning rows `R`, on a [`Session`].
+pub type JoinSelect<'s, S, R> = orm_core::JoinSelect<'s, S, R, Any>;
+/// A `SELECT` of chosen columns over tables `S`, returning tuples `R`.
+pub type Shaped<'s, S, R> = orm_core::Shaped<'s, S, R, Any>;
+/// A `SELECT` of `T` rows with related rows loaded by `L`.
+pub type Eager<'s, T, L> = orm_core::Eager<'s, T, Any, L>;
 /// An `INSERT` being built on a [`Session`].
 pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 /// A bulk `UPDATE` being built on a [`Session`].
@@ -118,7 +125,9 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Column, Database, Error, Expr, FromRow, Result, Session, SessionState, SqlValue, Table,
+        avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
+        Database, Error, Expr, FromRow, HasMany, Result, Session, SessionState, SqlValue,
+        SubSelect, Table,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

@@ -29,6 +29,7 @@ pub mod error;
 pub mod expr;
 pub mod inspect;
 pub mod query;
+pub mod relation;
 pub mod row;
 pub mod session;
 pub mod sql;
@@ -37,8 +38,14 @@ pub mod types;
 pub mod value;
 
 pub use error::{Error, Result, Violation};
-pub use expr::{BinOp, Column, Expr, IntoExpr, Node, Order};
-pub use query::{Delete, Insert, Raw, Select, Truncate, Update};
+pub use expr::{
+    avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
+    IntoExpr, Node, Order, SubSelect,
+};
+pub use query::{
+    many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
+};
+pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, PoolStatus, Scheme, Session, SessionState,

@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod blog;
 pub mod models;
 pub mod pg;
 

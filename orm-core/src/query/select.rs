@@ -1,123 +1,19 @@
-//! `SELECT`: filters, ordering, limit/offset; rows, count, exists, stream.
+//! `SELECT`: filters, ordering, limit/offset; rows, count, exists, stream;
+//! the entry points to joins, shapes and eager loading.
 
 use std::marker::PhantomData;
 
 use futures_core::stream::BoxStream;
 
 use super::and_filter;
+use super::{
+    many, Columns, Eager, JoinKind, JoinSelect, Loader, Many, Projection, SelectTree, Shaped,
+};
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Node, Order};
+use crate::expr::{Expr, IntoOrder};
+use crate::relation::{BelongsTo, HasMany};
 use crate::session::{Backend, Session};
-use crate::sql::{render_node, render_where, Render, Sink};
-use crate::table::{Table, TableMeta};
-use crate::value::ValueRef;
-
-/// What a select returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Projection {
-    /// Every column of the table, in field order.
-    Rows,
-    /// `COUNT(*)` of the rows selected.
-    Count,
-    /// Whether any row is selected.
-    Exists,
-}
-
-/// The tree of a select, independent of any session.
-#[derive(Debug, Clone)]
-pub struct SelectTree {
-    /// The table selected from.
-    pub table: &'static TableMeta,
-    /// The `WHERE` condition.
-    pub filter: Option<Node>,
-    /// `ORDER BY` keys: expression and descending flag.
-    pub order: Vec<(Node, bool)>,
-    /// `LIMIT`
-    pub limit: Option<i64>,
-    /// `OFFSET`
-    pub offset: Option<i64>,
-    /// What is returned.
-    pub projection: Projection,
-}
-
-impl SelectTree {
-    /// A select of every row of `table`.
-    pub fn new(table: &'static TableMeta) -> Self {
-        SelectTree {
-            table,
-            filter: None,
-            order: Vec::new(),
-            limit: None,
-            offset: None,
-            projection: Projection::Rows,
-        }
-    }
-
-    fn render_body<'q, S: Sink<'q>>(&'q self, sink: &mut S, columns: bool) {
-        sink.sql("SELECT ");
-        if columns {
-            for (i, col) in self.table.columns.iter().enumerate() {
-                if i > 0 {
-                    sink.sql(", ");
-                }
-                sink.ident(col.name);
-            }
-        } else {
-            sink.sql("1");
-        }
-        sink.sql(" FROM ");
-        sink.ident(self.table.name);
-        render_where(self.filter.as_ref(), sink);
-        for (i, (node, desc)) in self.order.iter().enumerate() {
-            sink.sql(if i == 0 { " ORDER BY " } else { ", " });
-            render_node(node, sink);
-            if *desc {
-                sink.sql(" DESC");
-            }
-        }
-        match (self.limit, self.offset) {
-            (Some(limit), offset) => {
-                sink.sql(" LIMIT ");
-                sink.bind(ValueRef::I64(limit));
-                if let Some(offset) = offset {
-                    sink.sql(" OFFSET ");
-                    sink.bind(ValueRef::I64(offset));
-                }
-            }
-            (None, Some(offset)) => {
-                if let Some(no_limit) = sink.dialect().limit_for_offset_only() {
-                    sink.sql(no_limit);
-                }
-                sink.sql(" OFFSET ");
-                sink.bind(ValueRef::I64(offset));
-            }
-            (None, None) => {}
-        }
-    }
-}
-
-impl Render for SelectTree {
-    fn render<'q, S: Sink<'q>>(&'q self, sink: &mut S) {
-        match self.projection {
-            Projection::Rows => self.render_body(sink, true),
-            Projection::Count if self.limit.is_none() && self.offset.is_none() => {
-                sink.sql("SELECT COUNT(*) FROM ");
-                sink.ident(self.table.name);
-                render_where(self.filter.as_ref(), sink);
-            }
-            Projection::Count => {
-                sink.sql("SELECT COUNT(*) FROM (");
-                self.render_body(sink, false);
-                sink.sql(") AS \"counted\"");
-            }
-            Projection::Exists => {
-                sink.sql("SELECT EXISTS (");
-                self.render_body(sink, false);
-                sink.sql(")");
-            }
-        }
-    }
-}
+use crate::table::Table;
 
 /// A `SELECT` of `T` rows being built on a session.
 ///
@@ -160,13 +56,8 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
 
     /// Sorts by `order` (a column for ascending, or `col.desc()`); later
     /// calls add further keys.
-    pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
-        let (node, desc) = {
-            let order = order.into();
-            let (node, desc) = order.parts();
-            (node.clone(), desc)
-        };
-        self.tree.order.push((node, desc));
+    pub fn order_by<I>(mut self, order: impl IntoOrder<T, I>) -> Self {
+        self.tree.order.push(order.into_order());
         self
     }
 
@@ -185,6 +76,104 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
     /// The tree built so far.
     pub fn tree(&self) -> &SelectTree {
         &self.tree
+    }
+
+    /// Adds an `INNER JOIN` of `U` on `on`; rows become `(T, U)` tuples.
+    /// Filters and sort keys may then read both tables.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: Table>(
+    /// #     s: &mut Session<B>, id: Column<User, i64>, user_id: Column<Post, i64>) -> Result<()> {
+    /// let pairs: Vec<(User, Post)> = s.select::<User>().join::<Post>(user_id.eq(id)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn join<U: Table>(
+        self,
+        on: impl Into<Expr<(T, U), bool>>,
+    ) -> JoinSelect<'s, (T, U), (T, U), B> {
+        JoinSelect::joined(
+            self.session,
+            self.tree,
+            JoinKind::Inner,
+            U::table(),
+            on.into().into_node(),
+        )
+    }
+
+    /// Adds a `LEFT JOIN` of `U` on `on`; rows become `(T, Option<U>)`,
+    /// `None` when no `U` matched (its primary key is NULL).
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: Table>(
+    /// #     s: &mut Session<B>, id: Column<User, i64>, user_id: Column<Post, i64>) -> Result<()> {
+    /// let rows: Vec<(User, Option<Post>)> =
+    ///     s.select::<User>().left_join::<Post>(user_id.eq(id)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn left_join<U: Table>(
+        self,
+        on: impl Into<Expr<(T, U), bool>>,
+    ) -> JoinSelect<'s, (T, U), (T, Option<U>), B> {
+        JoinSelect::joined(
+            self.session,
+            self.tree,
+            JoinKind::Left,
+            U::table(),
+            on.into().into_node(),
+        )
+    }
+
+    /// Selects chosen columns and aggregates instead of whole rows, each row
+    /// decoded into a tuple of their types; see [`Shaped`] for `group_by`,
+    /// `having` and `distinct`.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>, name: Column<User, String>, karma: Column<User, i32>) -> Result<()> {
+    /// let pairs: Vec<(String, i32)> = s.select::<User>().columns((name, karma)).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn columns<C: Columns<T, I>, I>(mut self, columns: C) -> Shaped<'s, T, C::Output, B> {
+        self.tree.columns = Some(columns.nodes());
+        Shaped::new(self.session, self.tree)
+    }
+
+    /// Loads related rows with `loader` after the selected rows: one query
+    /// per level of `loader`, never one per row. Limit and offset apply to
+    /// the rows of this select.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: BelongsTo<User>>(s: &mut Session<B>) -> Result<()> {
+    /// let users: Vec<(User, Vec<Post>)> = s.select::<User>().load(many::<Post>()).all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn load<L: Loader<T>>(self, loader: L) -> Eager<'s, T, B, L> {
+        Eager {
+            session: self.session,
+            tree: self.tree,
+            loader,
+            _rows: PhantomData,
+        }
+    }
+
+    /// Loads each row's `C` children (a [`HasMany`] relation) in one more
+    /// query: `load(many::<C>())`.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table, Post: BelongsTo<User>>(s: &mut Session<B>) -> Result<()> {
+    /// let users: Vec<(User, Vec<Post>)> = s.select::<User>().limit(10).load_many::<Post>().all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn load_many<C>(self) -> Eager<'s, T, B, Many<C>>
+    where
+        T: HasMany<C>,
+        C: BelongsTo<T>,
+    {
+        self.load(many::<C>())
     }
 
     /// Every selected row.

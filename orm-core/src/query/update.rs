@@ -79,7 +79,7 @@ impl<'s, T: Table, B: Backend, F> Update<'s, T, B, F> {
 
     /// Sets `column` to `value`: a value of the column's type, another
     /// column, or an expression such as `User::karma + 1`.
-    pub fn set<V>(mut self, column: Column<T, V>, value: impl IntoExpr<V>) -> Self {
+    pub fn set<V, I>(mut self, column: Column<T, V>, value: impl IntoExpr<T, V, I>) -> Self {
         self.tree.sets.push((column.name(), value.into_node()));
         self
     }

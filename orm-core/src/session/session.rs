@@ -29,6 +29,8 @@ pub struct Session<B: Backend> {
     /// Set while a write is on the wire; still set on entry means the
     /// future running it was dropped, so the write's outcome is unknown.
     write_in_flight: bool,
+    /// Statements sent by queries and writes (not BEGIN / COMMIT / ROLLBACK).
+    statements: u64,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -47,7 +49,24 @@ impl<B: Backend> Session<B> {
             conn: None,
             state: SessionState::NotStarted,
             write_in_flight: false,
+            statements: 0,
         }
+    }
+
+    /// How many statements this session's queries and writes have sent
+    /// (transaction control, `BEGIN` / `COMMIT` / `ROLLBACK`, not counted).
+    /// Shows, for instance, that eager loading runs one query per level.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>) -> Result<()> {
+    /// let before = s.statements_sent();
+    /// let _: Vec<User> = s.select::<User>().all().await?;
+    /// assert_eq!(s.statements_sent(), before + 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn statements_sent(&self) -> u64 {
+        self.statements
     }
 
     /// The session's state.
@@ -272,6 +291,7 @@ impl<B: Backend> Session<B> {
     pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         let conn = self.active("execute a statement", true).await?;
         let result = conn.execute(sql, binds).await;
+        self.statements += 1;
         self.write_in_flight = false;
         self.track(result)
     }
@@ -299,6 +319,7 @@ impl<B: Backend> Session<B> {
     {
         let conn = self.active("run a query", writes).await?;
         let result = conn.fetch_all(sql, binds).await;
+        self.statements += 1;
         self.write_in_flight = false;
         self.track(result)
     }
@@ -325,6 +346,7 @@ impl<B: Backend> Session<B> {
     {
         let open = async move {
             self.active("stream a query", false).await?;
+            self.statements += 1;
             let Session { conn, state, .. } = self;
             let conn = conn.as_mut().ok_or(Error::InvalidState {
                 state: *state,

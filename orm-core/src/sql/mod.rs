@@ -17,7 +17,9 @@ mod writer;
 
 pub use cache::{compile, Compiled, SqlCache};
 pub use dialect::Dialect;
-pub use render::{render_node, render_where, Render};
+pub use render::{
+    render_condition_in, render_node, render_node_in, render_where, render_where_in, Render,
+};
 pub use storage::{BlobStorage, DocumentStorage};
 pub use writer::{Sink, SqlWriter};
 

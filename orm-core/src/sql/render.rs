@@ -10,21 +10,89 @@ pub trait Render {
 }
 
 /// Renders `node`; binary operations nested inside others are parenthesized.
+/// Columns are written unqualified (`"id"`), as in single-table statements.
 pub fn render_node<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S) {
-    render(node, sink, false);
+    render(node, sink, false, false);
 }
 
 /// Renders ` WHERE <filter>` when there is a filter.
 pub fn render_where<'q, S: Sink<'q>>(filter: Option<&'q Node>, sink: &mut S) {
+    render_where_in(filter, sink, false);
+}
+
+/// Like [`render_node`]; with `qualify`, columns are written with their
+/// table (`"users"."id"`), as a query over several tables needs.
+pub fn render_node_in<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, qualify: bool) {
+    render(node, sink, false, qualify);
+}
+
+/// Renders a condition standing alone (after `ON` or `HAVING`): its
+/// top-level operation is not parenthesized.
+pub fn render_condition_in<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, qualify: bool) {
+    render(node, sink, true, qualify);
+}
+
+/// Like [`render_where`], qualifying columns when `qualify` is set.
+pub fn render_where_in<'q, S: Sink<'q>>(filter: Option<&'q Node>, sink: &mut S, qualify: bool) {
     if let Some(filter) = filter {
         sink.sql(" WHERE ");
-        render(filter, sink, true);
+        render(filter, sink, true, qualify);
     }
 }
 
-fn render<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, top: bool) {
+fn render<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, top: bool, q: bool) {
+    let render = |node: &'q Node, sink: &mut S, top: bool| render(node, sink, top, q);
     match node {
-        Node::Column { column, .. } => sink.ident(column),
+        Node::Column { table, column } => {
+            if q {
+                sink.ident(table);
+                sink.sql(".");
+            }
+            sink.ident(column)
+        }
+        Node::Aggregate {
+            func,
+            arg,
+            distinct,
+            cast,
+        } => {
+            if cast.is_some() {
+                sink.sql("CAST(");
+            }
+            sink.sql(func.sql());
+            match arg {
+                None => sink.sql("*"),
+                Some(arg) => {
+                    if *distinct {
+                        sink.sql("DISTINCT ");
+                    }
+                    render(arg, sink, true);
+                }
+            }
+            sink.sql(")");
+            if let Some(cast) = cast {
+                sink.sql(" AS ");
+                sink.sql(cast);
+                sink.sql(")");
+            }
+        }
+        Node::InSelect(inner, tree, negated) => {
+            if !top {
+                sink.sql("(");
+            }
+            render(inner, sink, false);
+            sink.sql(if *negated { " NOT IN (" } else { " IN (" });
+            tree.render_subquery(sink);
+            sink.sql(")");
+            if !top {
+                sink.sql(")");
+            }
+        }
+        Node::Exists(tree) => {
+            sink.sql("EXISTS (");
+            tree.render_subquery(sink);
+            sink.sql(")");
+        }
         Node::Value(v) => sink.bind(v.as_ref()),
         Node::Const(true) => sink.sql("1 = 1"),
         Node::Const(false) => sink.sql("1 = 0"),

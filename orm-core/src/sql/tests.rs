@@ -228,8 +228,8 @@ fn an_empty_in_list_is_a_constant() {
 fn order_limit_and_offset_are_bound() {
     let mut tree = select(None);
     tree.order = vec![
-        (User::karma.desc().parts().0.clone(), true),
-        (User::name.asc().parts().0.clone(), false),
+        (User::karma.desc::<User, _>().parts().0.clone(), true),
+        (User::name.asc::<User, _>().parts().0.clone(), false),
     ];
     tree.limit = Some(10);
     tree.offset = Some(20);
