@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+mod shapes;
+
 use super::ddl::{create_table, drop_table};
 use super::{compile, Dialect, SqlCache};
 use crate::error::Result;
