@@ -22,6 +22,7 @@ pub fn expand(model: &TableModel) -> TokenStream {
     let meta = table_meta(model);
     let from_row = from_row(model);
     let table = table_impl(model);
+    let relations = crate::relation_codegen::belongs_to(model);
     quote! {
         #consts
         const _: () = {
@@ -30,6 +31,7 @@ pub fn expand(model: &TableModel) -> TokenStream {
             #meta
             #from_row
             #table
+            #relations
         };
     }
 }

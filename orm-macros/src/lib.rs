@@ -61,7 +61,7 @@
 //! | `unique` | a `UNIQUE` constraint |
 //! | `index` | an index on the column |
 //! | `default = <literal>` | the column's `DEFAULT` in DDL: an integer (`0`, `-1`), a float (`1.5`), `true`/`false` or a string (`"new"`) |
-//! | `references = Model` | a foreign key to `Model`'s primary key (`Self` for the struct itself), named `<table>_<column>_fkey` |
+//! | `references = Model` | a foreign key to `Model`'s primary key (`Self` for the struct itself), named `<table>_<column>_fkey`; also implements `BelongsTo<Model>` (unless two keys reference the same model), so eager loading and joins know the relation |
 //! | `on_delete = "..."`, `on_update = "..."` | the foreign key's actions: `"cascade"`, `"set null"`, `"set default"`, `"restrict"` or `"no action"` (the default); `"set null"` needs an `Option<T>` field |
 //! | `check = "sql"` | a `CHECK` constraint named `<table>_<column>_check` |
 //!
@@ -137,6 +137,7 @@ mod codegen;
 mod constraint_codegen;
 mod constraints;
 mod model;
+mod relation_codegen;
 mod table_attr;
 #[cfg(test)]
 mod tests;
