@@ -154,18 +154,6 @@ async fn connect(common: &Common) -> Result<Database, Failure> {
              sqlite://app.db), or pass --database-url",
         ));
     };
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"));
-    if path.is_some_and(|p| p.split('?').next().unwrap_or_default().is_empty()) {
-        return Err(Failure::new(
-            DATABASE,
-            format!(
-                "invalid database URL `{url}`: no database: name a file, as in sqlite://app.db, \
-                 or use sqlite::memory:"
-            ),
-        ));
-    }
     Database::connect(url).await.map_err(Failure::from)
 }
 

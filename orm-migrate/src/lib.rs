@@ -61,6 +61,7 @@ pub mod diff;
 mod error;
 mod migration;
 mod record;
+mod revert;
 mod runner;
 pub mod source;
 mod status;
