@@ -70,20 +70,7 @@ pub(crate) async fn run(command: &Migrate, app: &App, console: &Console) -> Resu
             }
             let pending = status.iter().filter(|m| m.state == State::Pending).count();
             if let Some(bad) = status.iter().find(|m| m.state.is_problem()) {
-                return Err(Failure::new(
-                    BAD_INPUT,
-                    match bad.state {
-                        State::Changed => format!(
-                            "migration {} ({}) has changed since it was applied: restore it, and \
-                             put the change in a new migration",
-                            bad.version, bad.name
-                        ),
-                        _ => format!(
-                            "migration {} ({}) is applied but is not among the migrations",
-                            bad.version, bad.name
-                        ),
-                    },
-                ));
+                return Err(problem(bad));
             }
             console.progress(&format!("{pending} pending"));
             Ok(if *check && pending > 0 {
@@ -98,6 +85,24 @@ pub(crate) async fn run(command: &Migrate, app: &App, console: &Console) -> Resu
             common,
         } => diff_command(name, *check, common, app, console).await,
     }
+}
+
+/// The error for a migration that is changed or missing.
+fn problem(bad: &orm::migrate::MigrationStatus) -> Failure {
+    Failure::new(
+        BAD_INPUT,
+        match bad.state {
+            State::Changed => format!(
+                "migration {} ({}) has changed since it was applied: restore it, and put the \
+                 change in a new migration",
+                bad.version, bad.name
+            ),
+            _ => format!(
+                "migration {} ({}) is applied in the database but is not among the migrations",
+                bad.version, bad.name
+            ),
+        },
+    )
 }
 
 /// Connects and reads the migrations.
@@ -284,19 +289,17 @@ async fn diff_command(
     }
     let (db, migrator) = open(common, app, console).await?;
     let result = async {
-        let pending: Vec<i64> = migrator
-            .status(&db)
-            .await?
-            .into_iter()
-            .filter(|m| m.state != State::Applied)
-            .map(|m| m.version)
-            .collect();
-        if let Some(first) = pending.first() {
+        let status = migrator.status(&db).await?;
+        if let Some(bad) = status.iter().find(|m| m.state.is_problem()) {
+            return Err(problem(bad));
+        }
+        if let Some(first) = status.iter().find(|m| m.state == State::Pending) {
             return Err(Failure::new(
                 BAD_INPUT,
                 format!(
-                    "migration {first} is not applied: apply the pending migrations first \
-                     (orm migrate up), so the database shows what they do"
+                    "migration {} is not applied: apply the pending migrations first \
+                     (orm migrate up), so the database shows what they do",
+                    first.version
                 ),
             ));
         }
