@@ -72,6 +72,15 @@
 //!   connection before the panic continues.
 //! * Values are always bound, never spliced into SQL; identifiers are always
 //!   quoted.
+//!
+//! # Schema
+//!
+//! [`Database::create_tables`](orm_core::Database::create_tables) creates
+//! models' tables with their keys, constraints, foreign keys and indexes,
+//! in foreign-key order; [`inspect`] reads back what a database holds; and
+//! [`migrate`] applies versioned migrations (SQL files and Rust functions),
+//! and writes new ones from the difference between models and database.
+//! The `orm` command line (crate `orm-cli`) drives the same runner.
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]

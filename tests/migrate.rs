@@ -188,6 +188,18 @@ both!(async fn a_failing_migration_rolls_back_whole_and_leaves_the_record(db, ki
     let err = m.up(&db).await.unwrap_err();
     assert!(matches!(&err, MigrateError::Failed { version: 2, source, .. } if matches!(**source, Error::InvalidState { .. })), "{err:?}");
     assert_eq!(states(&m.status(&db).await?), [(1, State::Applied), (2, State::Pending)]);
+
+    // A failing down migration leaves its migration applied, schema and record.
+    let bad_down = "-- migrate:up\nCREATE TABLE kept (id INTEGER);\n-- migrate:down\nDROP TABLE kept;\nDROP TABLE no_such_table;\n";
+    let m = Migrator::new()
+        .with_file("0001_create_users.sql", CREATE_USERS)
+        .and_then(|m| m.with_file("0002_kept.sql", bad_down))
+        .expect("valid files");
+    m.up(&db).await?;
+    let err = m.down(&db).await.unwrap_err();
+    assert!(matches!(&err, MigrateError::Failed { version: 2, .. }), "{err:?}");
+    assert!(db.has_table("kept").await?);
+    assert_eq!(states(&m.status(&db).await?), [(1, State::Applied), (2, State::Applied)]);
     Ok(())
 });
 
@@ -227,6 +239,14 @@ both!(async fn bad_input_is_a_typed_error_naming_it_and_nothing_is_applied(db, k
     assert!(matches!(&err, MigrateError::NoDown { version: 2, name } if name == "add_karma"), "{err}");
     assert_eq!(states(&one_way.status(&db).await?), [(1, State::Applied), (2, State::Applied), (3, State::Applied)]);
     assert_eq!(one_way.down(&db).await?.reverted, [3]);
+
+    // A URL with no database.
+    let no_database = match kind {
+        common::Kind::Postgres => "postgres://postgres@127.0.0.1:5432",
+        common::Kind::Sqlite => "sqlite://",
+    };
+    let err = Database::connect(no_database).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidUrl { reason, .. } if reason.starts_with("no database")), "{err}");
     Ok(())
 });
 

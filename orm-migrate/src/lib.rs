@@ -53,6 +53,9 @@
 //! * **Cancellation.** Dropping a run's future drops the current
 //!   migration's session, which rolls its transaction back: that migration
 //!   is neither applied nor recorded.
+//! * **Runtime.** The runner waits for another runner's SQLite lock with
+//!   Tokio's timer, so it needs a Tokio runtime with time enabled (as the
+//!   backends do).
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -61,6 +64,7 @@ pub mod diff;
 mod error;
 mod migration;
 mod record;
+mod revert;
 mod runner;
 pub mod source;
 mod status;

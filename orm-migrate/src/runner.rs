@@ -47,9 +47,9 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
 /// migrations lock, then re-reads the record, so a migration another runner
 /// applied meanwhile is skipped, never applied twice.
 pub struct Migrator<B: Backend> {
-    migrations: Vec<Migration<B>>,
-    table: String,
-    lock_wait: Duration,
+    pub(crate) migrations: Vec<Migration<B>>,
+    pub(crate) table: String,
+    pub(crate) lock_wait: Duration,
     progress: Option<ProgressFn>,
 }
 
@@ -161,12 +161,12 @@ impl<B: Backend> Migrator<B> {
         Ok(())
     }
 
-    fn find(&self, version: i64) -> Option<&Migration<B>> {
+    pub(crate) fn find(&self, version: i64) -> Option<&Migration<B>> {
         self.migrations.iter().find(|m| m.version == version)
     }
 
     /// Checks the record against the migrations.
-    fn verify(&self, records: &[Record]) -> Result<()> {
+    pub(crate) fn verify(&self, records: &[Record]) -> Result<()> {
         for r in records {
             let Some(m) = self.find(r.version) else {
                 return Err(MigrateError::AppliedMissing {
@@ -197,7 +197,7 @@ impl<B: Backend> Migrator<B> {
         Ok(())
     }
 
-    fn check_target(&self, version: i64, allow_zero: bool) -> Result<()> {
+    pub(crate) fn check_target(&self, version: i64, allow_zero: bool) -> Result<()> {
         let last = self.last_version();
         if (version == 0 && allow_zero) || (1..=last).contains(&version) {
             Ok(())
@@ -206,12 +206,12 @@ impl<B: Backend> Migrator<B> {
         }
     }
 
-    async fn records(&self, db: &Database<B>) -> Result<Vec<Record>> {
+    pub(crate) async fn records(&self, db: &Database<B>) -> Result<Vec<Record>> {
         let table = self.table.as_str();
         db.transaction(async |s| record::read(s, table).await).await
     }
 
-    fn report(&self, event: Progress<'_>) {
+    pub(crate) fn report(&self, event: Progress<'_>) {
         if let Some(progress) = &self.progress {
             progress(&event);
         }
@@ -336,116 +336,10 @@ impl<B: Backend> Migrator<B> {
             }
         }
     }
-
-    /// Reverts the last applied migration (nothing when none is applied).
-    pub async fn down(&self, db: &Database<B>) -> Result<Report> {
-        self.validate()?;
-        let records = self.records(db).await?;
-        match records.last() {
-            Some(last) => self.down_until(db, last.version - 1, records).await,
-            None => Ok(Report::default()),
-        }
-    }
-
-    /// Reverts every applied migration above `version`, latest first;
-    /// `down_to(db, 0)` reverts them all.
-    pub async fn down_to(&self, db: &Database<B>, version: i64) -> Result<Report> {
-        self.validate()?;
-        self.check_target(version, true)?;
-        let records = self.records(db).await?;
-        self.down_until(db, version, records).await
-    }
-
-    async fn down_until(
-        &self,
-        db: &Database<B>,
-        target: i64,
-        records: Vec<Record>,
-    ) -> Result<Report> {
-        self.verify(&records)?;
-        let mut plan: Vec<&Migration<B>> = records
-            .iter()
-            .rev()
-            .filter(|r| r.version > target)
-            .filter_map(|r| self.find(r.version))
-            .collect();
-        plan.dedup_by_key(|m| m.version);
-        if let Some(m) = plan.iter().find(|m| m.down.is_none()) {
-            return Err(MigrateError::NoDown {
-                version: m.version,
-                name: m.name.clone(),
-            });
-        }
-        let mut report = Report::default();
-        for m in plan {
-            if self.revert(db, m).await? {
-                report.reverted.push(m.version);
-            } else {
-                report.skipped.push(m.version);
-            }
-        }
-        Ok(report)
-    }
-
-    /// Runs `m` down and removes its record, in one transaction that holds
-    /// the lock. False when another runner reverted it first.
-    async fn revert(&self, db: &Database<B>, m: &Migration<B>) -> Result<bool> {
-        let Some(down) = &m.down else {
-            return Err(MigrateError::NoDown {
-                version: m.version,
-                name: m.name.clone(),
-            });
-        };
-        let mut s = record::begin_locked(db, &self.table, self.lock_wait, true).await?;
-        let records = match record::read(&mut s, &self.table).await {
-            Ok(records) => records,
-            Err(e) => return rolled_back(s, Err(e)).await,
-        };
-        if let Err(e) = self.verify(&records) {
-            return rolled_back(s, Err(e)).await;
-        }
-        if records.last().map(|r| r.version) != Some(m.version) {
-            self.report(Progress::Skipped {
-                version: m.version,
-                name: &m.name,
-            });
-            return rolled_back(s, Ok(false)).await;
-        }
-        self.report(Progress::Reverting {
-            version: m.version,
-            name: &m.name,
-        });
-        let started = Instant::now();
-        let mut result = run(down, &mut s).await;
-        if result.is_ok() {
-            result = record::delete(&mut s, &self.table, m.version).await;
-        }
-        if result.is_ok() {
-            result = s.commit().await;
-        }
-        match result {
-            Ok(()) => {
-                self.report(Progress::Reverted {
-                    version: m.version,
-                    name: &m.name,
-                    elapsed: started.elapsed(),
-                });
-                Ok(true)
-            }
-            Err(source) => {
-                let _ = s.rollback().await;
-                Err(MigrateError::Failed {
-                    version: m.version,
-                    name: m.name.clone(),
-                    source: Box::new(source),
-                })
-            }
-        }
-    }
 }
 
 /// Rolls `s` back and returns `result`.
-async fn rolled_back<B: Backend, T>(mut s: Session<B>, result: Result<T>) -> Result<T> {
+pub(crate) async fn rolled_back<B: Backend, T>(mut s: Session<B>, result: Result<T>) -> Result<T> {
     let rollback = s.rollback().await;
     let value = result?;
     rollback?;
@@ -453,7 +347,7 @@ async fn rolled_back<B: Backend, T>(mut s: Session<B>, result: Result<T>) -> Res
 }
 
 /// Runs one step in the session; the transaction must still be open after.
-async fn run<B: Backend>(step: &Step<B>, s: &mut Session<B>) -> orm_core::Result<()> {
+pub(crate) async fn run<B: Backend>(step: &Step<B>, s: &mut Session<B>) -> orm_core::Result<()> {
     match step {
         Step::Sql(sql) => s.batch(sql).await?,
         Step::Rust(f) => f.run(s).await?,

@@ -59,7 +59,7 @@ pub(crate) static CATALOG: Catalog = Catalog {
          LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_catalog.pg_constraint k ON k.conrelid = t.oid AND k.contype = 'p'",
         in_schema!("t"),
-        " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+        " AND t.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
     ),
     primary_key_name: Some(concat!(
         "SELECT k.conname::text FROM pg_catalog.pg_constraint k \

@@ -113,6 +113,10 @@ impl Dialect for SqliteDialect {
         false
     }
 
+    fn column_type_matches(&self, declared: &str, ty: SqlType) -> bool {
+        affinity(declared) == affinity(self.column_type(ty))
+    }
+
     fn defer_foreign_keys(&self) -> Option<&'static str> {
         Some("PRAGMA defer_foreign_keys = ON")
     }
@@ -138,6 +142,23 @@ impl Dialect for SqliteDialect {
                 out.push('\'');
             }
         }
+    }
+}
+
+/// The type affinity SQLite gives a declared type (section 3.1 of
+/// <https://www.sqlite.org/datatype3.html>).
+fn affinity(declared: &str) -> &'static str {
+    let t = declared.to_ascii_uppercase();
+    if t.contains("INT") {
+        "INTEGER"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "TEXT"
+    } else if t.contains("BLOB") || t.trim().is_empty() {
+        "BLOB"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
     }
 }
 
@@ -322,6 +343,18 @@ mod tests {
         }
         assert_eq!(d.max_binds(), 32_766);
         assert_eq!(d.name(), "sqlite");
+    }
+
+    #[test]
+    fn declared_types_match_by_affinity() {
+        let d = SqliteDialect;
+        assert!(d.column_type_matches("BIGINT", SqlType::I64));
+        assert!(d.column_type_matches("int", SqlType::I16));
+        assert!(d.column_type_matches("VARCHAR(20)", SqlType::Text));
+        assert!(d.column_type_matches("DOUBLE", SqlType::F64));
+        assert!(d.column_type_matches("BOOL", SqlType::Bool));
+        assert!(!d.column_type_matches("TEXT", SqlType::I64));
+        assert!(!d.column_type_matches("BLOB", SqlType::Text));
     }
 
     #[test]

@@ -64,6 +64,11 @@ impl Sqlite {
             ));
         }
         let params = UrlParams::of(&options.url);
+        if params.no_database {
+            return Err(invalid(
+                "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
+            ));
+        }
         let mut connect = SqliteConnectOptions::from_str(&options.url)
             .map_err(|e| invalid(e.to_string()))?
             .busy_timeout(BUSY_TIMEOUT)
@@ -155,6 +160,9 @@ struct UrlParams {
     mode: Option<String>,
     /// An in-memory database (`:memory:` or `mode=memory`).
     in_memory: bool,
+    /// No file named (`sqlite://`), which SQLite would take as a private
+    /// temporary database.
+    no_database: bool,
 }
 
 impl UrlParams {
@@ -171,7 +179,11 @@ impl UrlParams {
             .map(|(_, value)| percent_decode_str(value).decode_utf8_lossy().into_owned())
             .next_back();
         let in_memory = database == ":memory:" || mode.as_deref() == Some("memory");
-        UrlParams { mode, in_memory }
+        UrlParams {
+            mode,
+            in_memory,
+            no_database: database.is_empty() && !in_memory,
+        }
     }
 }
 
@@ -188,5 +200,9 @@ mod tests {
         assert!(!file.in_memory);
         assert_eq!(file.mode.as_deref(), Some("rwc"));
         assert_eq!(UrlParams::of("sqlite:app.db").mode, None);
+        assert!(UrlParams::of("sqlite://").no_database);
+        assert!(UrlParams::of("sqlite:?mode=rwc").no_database);
+        assert!(!UrlParams::of("sqlite::memory:").no_database);
+        assert!(!UrlParams::of("sqlite:app.db").no_database);
     }
 }

@@ -43,6 +43,14 @@ pub trait Dialect: Send + Sync + 'static {
     /// integer key of type `ty`.
     fn generated_key(&self, ty: SqlType) -> &'static str;
 
+    /// True when a column declared with type `declared` (as inspection
+    /// reports it) holds values of `ty` the way [`Dialect::column_type`]'s
+    /// type would: by default, the same name in any case. SQLite compares
+    /// type affinities instead, as it stores values by affinity.
+    fn column_type_matches(&self, declared: &str, ty: SqlType) -> bool {
+        declared.eq_ignore_ascii_case(self.column_type(ty))
+    }
+
     /// True when [`Dialect::generated_key`] already declares the primary key,
     /// so the table must not declare it again.
     fn generated_key_declares_primary_key(&self) -> bool {

@@ -19,6 +19,13 @@
 //! renamed column is a drop and an add, with a comment saying how to keep
 //! the data instead.
 //!
+//! Types are compared as the dialect sees them
+//! ([`Dialect::column_type_matches`]): by name on PostgreSQL, by affinity on
+//! SQLite (a hand-written `BIGINT` is an `INTEGER` there). Defaults are
+//! compared once normalised ([`normalize_default`](orm_core::inspect::normalize_default));
+//! an expression default the database rewrites may show as changed: review.
+//! A key column counts as NOT NULL whatever the database says.
+//!
 //! On PostgreSQL each change is an `ALTER TABLE` (a column made NOT NULL is
 //! first given the model's default where it is NULL). SQLite alters little
 //! in place: beyond adding a column that is NULL-able or has a default,

@@ -81,10 +81,10 @@ impl<'d> TableChanges<'d> {
             .iter()
             .filter_map(|model| {
                 let db = db.column(model.name)?;
-                let ty = !db
-                    .data_type
-                    .eq_ignore_ascii_case(dialect.column_type(model.sql_type));
-                let nullable = db.nullable != model.nullable;
+                let ty = !dialect.column_type_matches(&db.data_type, model.sql_type);
+                // A key column is NOT NULL whatever it says (SQLite lets
+                // non-integer keys be NULL unless declared NOT NULL).
+                let nullable = db.nullable != model.nullable && !model.primary_key;
                 let default = !model.generated
                     && default_text(dialect, model).map(|d| normalize_default(&d))
                         != db.default.as_deref().map(normalize_default);
