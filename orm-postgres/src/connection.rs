@@ -2,7 +2,7 @@
 //! transaction control is in `transaction.rs`, what becomes of it when
 //! dropped in `release.rs`.
 
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,7 +136,7 @@ impl PgConnection {
 
     /// Like [`fail`](Self::fail), and forgets `sql`'s prepared statement when
     /// the server says it is stale.
-    fn fail_statement(&mut self, sql: &str, e: tokio_postgres::Error) -> Error {
+    pub(crate) fn fail_statement(&mut self, sql: &str, e: tokio_postgres::Error) -> Error {
         let e = self.fail(e);
         if matches!(
             error::code_of(&e),
@@ -249,7 +249,7 @@ impl PgConnection {
     }
 
     /// Runs the first rows of a stream: prepares and starts the statement.
-    async fn open_stream<'v>(
+    pub(crate) async fn open_stream<'v>(
         &mut self,
         sql: &str,
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
@@ -269,21 +269,6 @@ fn mentions(sql: &str, word: &[u8]) -> bool {
     sql.as_bytes()
         .windows(word.len())
         .any(|w| w.eq_ignore_ascii_case(word))
-}
-
-/// Where a row stream is.
-enum StreamState<'a> {
-    Open {
-        conn: &'a mut PgConnection,
-        sql: Arc<str>,
-        binds: Vec<Value>,
-    },
-    Read {
-        conn: &'a mut PgConnection,
-        sql: Arc<str>,
-        rows: Pin<Box<RowStream>>,
-    },
-    Done,
 }
 
 impl Connection for PgConnection {
@@ -342,55 +327,7 @@ impl Connection for PgConnection {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
-        let state = StreamState::Open {
-            conn: self,
-            sql,
-            binds,
-        };
-        Box::pin(futures_util::stream::unfold(state, |state| async move {
-            let (conn, sql, mut rows) = match state {
-                StreamState::Open { conn, sql, binds } => {
-                    conn.in_flight = true;
-                    match conn
-                        .open_stream(&sql, binds.iter().map(Value::as_ref))
-                        .await
-                    {
-                        Ok(rows) => (conn, sql, Box::pin(rows)),
-                        Err(e) => {
-                            conn.in_flight = false;
-                            return Some((Err(e), StreamState::Done));
-                        }
-                    }
-                }
-                StreamState::Read { conn, sql, rows } => (conn, sql, rows),
-                StreamState::Done => return None,
-            };
-            let next = match conn.query_timeout {
-                None => Ok(rows.try_next().await),
-                Some(limit) => tokio::time::timeout(limit, rows.try_next())
-                    .await
-                    .map_err(|_| limit),
-            };
-            match next {
-                Ok(Ok(Some(row))) => match T::from_row(&PgRow::new(row)) {
-                    Ok(value) => Some((Ok(value), StreamState::Read { conn, sql, rows })),
-                    Err(e) => {
-                        // The rest of the rows are drained by the connection.
-                        conn.in_flight = false;
-                        Some((Err(e), StreamState::Done))
-                    }
-                },
-                Ok(Ok(None)) => {
-                    conn.in_flight = false;
-                    None
-                }
-                Ok(Err(e)) => {
-                    conn.in_flight = false;
-                    Some((Err(conn.fail_statement(&sql, e)), StreamState::Done))
-                }
-                Err(limit) => Some((Err(conn.give_up("a row", limit)), StreamState::Done)),
-            }
-        }))
+        crate::stream::rows(self, sql, binds)
     }
 
     async fn truncate(

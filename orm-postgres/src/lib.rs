@@ -93,6 +93,7 @@ mod error;
 mod pool;
 mod release;
 pub mod row;
+mod stream;
 mod transaction;
 
 pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};

@@ -42,7 +42,11 @@ const CONTROL_WORDS: [&[u8]; 9] = [
 /// assert!(!controls_transaction("PREPARE q AS SELECT 1"));
 /// ```
 pub fn controls_transaction(sql: &str) -> bool {
-    scan(sql.as_bytes(), false)
+    // Without a `;` the text is one statement (a trigger or function body
+    // needs one inside): its first word decides, and the rest of a long
+    // statement (a bulk INSERT) is not scanned.
+    let one_statement = !sql.as_bytes().contains(&b';');
+    scan(sql.as_bytes(), one_statement)
 }
 
 /// Like [`controls_transaction`], looking at the first statement only: for
@@ -62,8 +66,14 @@ fn scan(sql: &[u8], first_only: bool) -> bool {
     let mut lexer = Lexer { sql, at: 0 };
     loop {
         // The start of a statement: its first two words decide.
+        if !lexer.skip_blank(true) {
+            return true; // an unterminated comment
+        }
+        if lexer.at >= sql.len() {
+            return false;
+        }
         let Some(first) = lexer.word() else {
-            return lexer.broken();
+            return true; // not a word: cannot tell
         };
         if is_control(first, &mut lexer) {
             return true;
@@ -151,11 +161,8 @@ impl<'a> Lexer<'a> {
         false
     }
 
-    /// The next word after blanks and empty statements, consumed.
+    /// The word starting here, consumed.
     fn word(&mut self) -> Option<&'a [u8]> {
-        if !self.skip_blank(true) {
-            return None;
-        }
         let start = self.at;
         while self.peek(0).is_some_and(is_word_byte) {
             self.at += 1;
@@ -177,11 +184,6 @@ impl<'a> Lexer<'a> {
         };
         self.at = at;
         word
-    }
-
-    /// Whether the text ran out cleanly where a statement would start.
-    fn broken(&mut self) -> bool {
-        !(self.skip_blank(true) && self.at >= self.sql.len())
     }
 
     /// Skips to just past the `;` that ends the current statement.
@@ -383,14 +385,17 @@ mod tests {
 
     #[test]
     fn text_that_cannot_be_followed_counts_as_control() {
+        // (A quote may hide a `;` and a COMMIT after it.)
         for sql in [
-            "SELECT 'unterminated",
-            "SELECT 1 /* unterminated",
-            "SELECT $x$ unterminated",
+            "SELECT 'unterminated; COMMIT",
+            "SELECT 1; /* unterminated",
+            "SELECT $x$ unterminated; COMMIT",
             "CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM c;",
         ] {
             assert!(controls_transaction(sql), "{sql}");
         }
+        // One statement (no `;` anywhere) is judged by its first word.
+        assert!(!controls_transaction("SELECT 'unterminated"));
     }
 
     #[test]
