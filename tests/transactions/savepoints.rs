@@ -184,3 +184,24 @@ both!(async fn commit_and_rollback_end_every_open_savepoint(db, kind) {
     assert_eq!(notes(&db).await?, ["one", "two"]);
     Ok(())
 });
+
+both!(async fn a_nested_block_that_swallowed_an_error_is_rolled_back_and_says_so(db, kind) {
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.session();
+    add(&mut s, "outer").await?;
+    let inner: orm::Result<()> = s
+        .transaction(async |s| {
+            add(s, "inner").await?;
+            let _ = add(s, "outer").await; // the duplicate's error is dropped
+            Ok(())
+        })
+        .await;
+    assert!(
+        matches!(inner, Err(Error::InvalidState { state: SessionState::Failed, operation: "commit a nested transaction", .. })),
+        "{inner:?}"
+    );
+    assert_eq!(s.state(), SessionState::Active);
+    s.commit().await?;
+    assert_eq!(notes(&db).await?, ["outer"]);
+    Ok(())
+});

@@ -270,9 +270,25 @@ impl<B: Backend> Nested<'_, B> {
         &self.name
     }
 
-    /// Releases the savepoint: the nested work joins the enclosing transaction.
+    /// Releases the savepoint: the nested work joins the enclosing
+    /// transaction. When a statement failed inside it (and the session is
+    /// [`SessionState::Failed`]), it is rolled back to its savepoint instead,
+    /// the enclosing transaction goes on, and the error says so.
     pub async fn commit(mut self) -> Result<()> {
         self.open = false;
+        let index = self
+            .session
+            .open_savepoint("commit a nested transaction", &self.name)
+            .await?;
+        if self.session.state == SessionState::Failed {
+            self.session.roll_back_to_index(index, true).await?;
+            return Err(Error::InvalidState {
+                state: SessionState::Failed,
+                operation: "commit a nested transaction",
+                hint: "a statement failed inside it, so it was rolled back to its savepoint; \
+                       the enclosing transaction goes on",
+            });
+        }
         self.session.release(&self.name).await
     }
 
