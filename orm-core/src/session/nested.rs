@@ -149,7 +149,9 @@ impl<B: Backend> Session<B> {
     /// Runs `f` in a nested transaction (a savepoint, opening the session's
     /// transaction first if none is open): `Ok` releases the savepoint,
     /// `Err` rolls back to it, so a failing inner block undoes only itself
-    /// and the outer transaction can still commit. The outer transaction
+    /// and the outer transaction can still commit. A block returning `Ok`
+    /// after one of its statements failed is rolled back too, with
+    /// [`Error::InvalidState`]. The outer transaction
     /// is committed or rolled back by the session as usual.
     ///
     /// ```no_run
