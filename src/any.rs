@@ -1,11 +1,12 @@
 //! [`Any`]: the backend chosen at run time from the URL's scheme.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use orm_core::{
-    Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, Result, Scheme, TableMeta,
-    TruncateOptions, TxStatus, Value, ValueRef,
+    Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
+    Scheme, TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -98,6 +99,10 @@ impl Backend for Any {
     async fn close(&self) {
         dispatch!(self, b => b.close().await)
     }
+
+    async fn sleep(&self, duration: Duration) {
+        dispatch!(self, b => b.sleep(duration).await)
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -121,6 +126,30 @@ impl Connection for AnyConnection {
 
     fn set_tx_status(&mut self, status: TxStatus) {
         dispatch!(self, c => c.set_tx_status(status))
+    }
+
+    async fn begin<'a>(&'a mut self, options: &'a TxOptions) -> Result<()> {
+        dispatch!(self, c => c.begin(options).await)
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        dispatch!(self, c => c.commit().await)
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        dispatch!(self, c => c.rollback().await)
+    }
+
+    async fn prepare_transaction<'a>(&'a mut self, gid: &'a str) -> Result<()> {
+        dispatch!(self, c => c.prepare_transaction(gid).await)
+    }
+
+    async fn finish_prepared<'a>(&'a mut self, gid: &'a str, commit: bool) -> Result<()> {
+        dispatch!(self, c => c.finish_prepared(gid, commit).await)
+    }
+
+    async fn prepared_transactions(&mut self) -> Result<Vec<PreparedTransaction>> {
+        dispatch!(self, c => c.prepared_transactions().await)
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {

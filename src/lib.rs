@@ -58,20 +58,41 @@
 //! # Behavior
 //!
 //! * A session opens its transaction lazily, on its first statement (or on
-//!   [`Session::start`]); after `commit` or `rollback` its connection goes
-//!   back to the pool and the next statement opens a new transaction.
-//! * No connection goes back to the pool inside a transaction: a session
-//!   dropped with its transaction open is rolled back before its connection
-//!   is reused, or the connection is closed.
-//! * A write whose future is dropped before it finishes leaves the session
-//!   [`SessionState::Failed`]: its outcome is unknown, so it can only be
-//!   rolled back. A failed statement does the same; `commit` then rolls back,
-//!   commits nothing and returns an error.
-//! * [`Database::transaction`](orm_core::Database::transaction) commits on
-//!   `Ok`, rolls back on `Err`, and on a panic rolls back and closes the
-//!   connection before the panic continues.
-//! * Values are always bound, never spliced into SQL; identifiers are always
-//!   quoted.
+//!   [`Session::start`](orm_core::Session::start)); after `commit` or
+//!   `rollback` its connection goes back to the pool and the next statement
+//!   opens a new transaction. Inside one, `s.transaction(async |s| ..)`,
+//!   `s.nested()` and `s.savepoint(name)` nest transactions as savepoints.
+//! * No connection goes back to the pool inside a transaction or with a
+//!   statement in flight, and nothing uncommitted is ever committed,
+//!   whatever happens:
+//!   * **a dropped session** is rolled back before its connection is
+//!     reused, or the connection is closed (outside a runtime, say);
+//!   * **a dropped future** — at any await point — leaves a state that says
+//!     what is known: a write whose future was dropped leaves the session
+//!     [`SessionState::Failed`] (it may or may not have run, so it can only
+//!     be rolled back); a dropped `commit` leaves it
+//!     [`SessionState::CommitUnknown`] (committed or rolled back, never
+//!     open); a dropped nested guard is rolled back to its savepoint. A
+//!     statement already sent runs to its end on the server, and its
+//!     connection is not reused before;
+//!   * **a panic** inside [`Database::transaction`](orm_core::Database::transaction)
+//!     rolls back and closes the connection before the panic continues;
+//!   * **a lost connection** is one [`Error::ConnectionLost`], never a silent
+//!     reconnect inside a transaction; a pooled connection found dead at
+//!     `BEGIN` is replaced without an error; the pool heals by itself. A
+//!     link lost after `COMMIT` was sent is [`Error::CommitOutcomeUnknown`].
+//! * A failed statement leaves the session `Failed`: `commit` then rolls
+//!   back, commits nothing and returns an error; `rollback` (or rolling back
+//!   to a savepoint) makes it usable again.
+//! * [`Database::transaction_with`](orm_core::Database::transaction_with)
+//!   re-runs its closure on serialization failures and deadlocks, with
+//!   bounded, jittered back-off ([`RetryPolicy`]).
+//! * Checking a connection out of the pool and giving it back costs no round
+//!   trip: its transaction state is tracked as statements complete.
+//! * Values are always bound, never spliced into SQL; identifiers (savepoint
+//!   names too) are always quoted.
+//!
+//! See the guide's transactions chapter for the details.
 //!
 //! # Schema
 //!
@@ -94,10 +115,11 @@ pub use orm_core::blobs::{self, BlobFile};
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
-    relation, sql, sum, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
-    DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr,
-    Many, Node, Order, PoolStatus, ReferentialAction, Result, Row, SessionState, SqlType, SqlValue,
-    SubSelect, Table, TableMeta, UniqueMeta, Value, ValueRef, Violation,
+    relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
+    Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
+    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction,
+    ReferentialAction, Result, RetryPolicy, Row, SessionState, SqlType, SqlValue, SubSelect, Table,
+    TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::Table;
 
@@ -122,6 +144,8 @@ pub type Eager<'s, T, L> = orm_core::Eager<'s, T, Any, L>;
 pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 /// A bulk `UPDATE` being built on a [`Session`].
 pub type Update<'s, T, F = orm_core::query::Unfiltered> = orm_core::Update<'s, T, Any, F>;
+/// A nested transaction (a savepoint) of a [`Session`]: see [`Session::nested`](orm_core::Session::nested).
+pub type Nested<'s> = orm_core::Nested<'s, Any>;
 /// A bulk `DELETE` being built on a [`Session`].
 pub type Delete<'s, T, F = orm_core::query::Unfiltered> = orm_core::Delete<'s, T, Any, F>;
 /// A document table seen from a [`Session`]: `session.documents("people")`.
@@ -135,8 +159,8 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 pub mod prelude {
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
-        Database, Error, Expr, FromRow, HasMany, Result, Session, SessionState, SqlValue,
-        SubSelect, Table,
+        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
+        SessionState, SqlValue, SubSelect, Table, TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

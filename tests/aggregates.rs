@@ -1,5 +1,6 @@
 //! Aggregates and shapes: count / sum / avg / min / max, group_by, having,
 //! distinct, chosen columns, subqueries, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! change, data that survives an added column and a nullability change
 //! (SQLite rebuilds the table), and a database that matches its models
 //! once the generated migration is applied.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -9,6 +9,7 @@
 //! ```sh
 //! cargo test --release --all-features --test blob_memory -- --ignored --nocapture --test-threads=1
 //! ```
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Blob files: create, open, delete, save_from and chunked reads, in the
 //! session's transaction, on both backends. Tests that commit a file delete
 //! it again: PostgreSQL's large objects outlive the test's schema.
+#![recursion_limit = "256"]
 
 mod common;
 

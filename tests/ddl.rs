@@ -2,6 +2,7 @@
 //! the constraints do once created (foreign keys with their actions,
 //! multi-column unique constraints, checks, indexes), and sets of tables
 //! created and dropped in foreign-key order.
+#![recursion_limit = "256"]
 
 mod common;
 

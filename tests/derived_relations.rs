@@ -1,5 +1,6 @@
 //! `#[column(references = Model)]` declares the relation: eager loading and
 //! join conditions work with no hand-written `BelongsTo` impl.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Document tables: create, insert, get, find, query, save, delete, on both backends.
 #![cfg(feature = "documents")]
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Eager loading: one query per level, never one per parent, on both backends.
-
+#![recursion_limit = "256"]
 // The nested shapes are the point of these tests: spelled out, not aliased.
 #![allow(clippy::type_complexity)]
 

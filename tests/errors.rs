@@ -1,4 +1,5 @@
 //! Bad input gets a typed error naming what is wrong, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -5,6 +5,7 @@
     feature = "json",
     feature = "decimal"
 ))]
+#![recursion_limit = "256"]
 
 mod common;
 

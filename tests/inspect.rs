@@ -1,6 +1,7 @@
 //! Schema inspection on both backends: table names in the current schema
 //! only, has_table, and for a table its columns, primary key, indexes,
 //! unique constraints and foreign keys, exactly as created from models.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Joins: inner and left joins into tuples, filters and ordering on joined
 //! columns, qualified SQL, and joined one-to-many loading, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

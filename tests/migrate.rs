@@ -1,6 +1,7 @@
 //! The migration runner on both backends: SQL and Rust migrations, the
 //! record, up / down / status, checksums, failures rolled back whole, bad
 //! input refused before anything runs, and two runners at once.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Raw SQL with bound values, inside the session's transaction, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Row helpers: add, insert_now, update_now, delete_now, remove, merge.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Values are bound and identifiers quoted: hostile names and values round-trip.
+#![recursion_limit = "256"]
 
 mod common;
 

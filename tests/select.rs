@@ -1,4 +1,5 @@
 //! SELECT: filters, ordering, limit/offset and the terminal methods, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

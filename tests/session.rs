@@ -1,4 +1,5 @@
 //! The session state machine and its transaction guarantees, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every column type round-trips, NULL and edge values included.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! INSERT, bulk UPDATE, bulk DELETE and TRUNCATE, on both backends.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -88,6 +88,74 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// The server cancelled the statement (SQLSTATE 57014): `statement_timeout`
+    /// expired, or a cancel request arrived. The transaction it ran in is
+    /// failed; the connection itself is still good.
+    #[error("query canceled: {message}")]
+    QueryCanceled {
+        /// The database's message.
+        message: String,
+    },
+    /// No reply came within the configured `query_timeout`. The connection
+    /// was closed (the server then rolls back its transaction) and is not
+    /// reused.
+    #[error("no reply to {operation} within {timeout:?}: the connection was closed")]
+    Timeout {
+        /// What was waiting (`"a statement"`, `"COMMIT"`, ...).
+        operation: &'static str,
+        /// The configured limit.
+        timeout: Duration,
+    },
+    /// The connection was lost (or timed out) after `COMMIT` was sent and
+    /// before its reply came: the transaction may have committed or not.
+    /// Never reported as a rollback; check the data, or make the work
+    /// idempotent, before retrying.
+    #[error("the outcome of COMMIT is unknown: {source}")]
+    CommitOutcomeUnknown {
+        /// What interrupted the commit.
+        #[source]
+        source: BoxError,
+    },
+    /// The database stayed locked by another connection for the whole busy
+    /// timeout (SQLite `SQLITE_BUSY`), or a lock could not be had within
+    /// `lock_timeout` or with `NOWAIT` (PostgreSQL SQLSTATE 55P03).
+    #[error("database is busy: {message}")]
+    Busy {
+        /// The database's message.
+        message: String,
+    },
+    /// A write in a read-only transaction (PostgreSQL SQLSTATE 25006, SQLite
+    /// `SQLITE_READONLY`).
+    #[error("cannot write in a read-only transaction: {message}")]
+    ReadOnlyTransaction {
+        /// The database's message.
+        message: String,
+    },
+    /// A statement carries more bind parameters than the backend allows.
+    /// Nothing was sent.
+    #[error("{count} bind parameters, but the backend allows at most {max} in one statement")]
+    TooManyBinds {
+        /// How many values were bound.
+        count: usize,
+        /// The backend's limit.
+        max: usize,
+    },
+    /// A bound value cannot be sent as it is: the wrong type for its
+    /// parameter, a NUL byte in text for PostgreSQL, the wrong number of
+    /// values. Nothing was sent; the connection is still usable.
+    #[error("cannot bind parameter ${parameter}: {reason}")]
+    InvalidBind {
+        /// The parameter's position (1-based; 0 when the number of values is wrong).
+        parameter: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A savepoint name that is not open in this session's transaction.
+    #[error("no savepoint named `{name}` is open in this transaction")]
+    UnknownSavepoint {
+        /// The name asked for.
+        name: String,
+    },
     /// No pooled connection became free within the acquire timeout.
     #[error("timed out after {timeout:?} waiting for a pooled connection")]
     PoolTimeout {
@@ -229,6 +297,22 @@ pub mod sqlstate {
     pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
     /// admin_shutdown (the server is going away)
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    /// crash_shutdown
+    pub const CRASH_SHUTDOWN: &str = "57P02";
+    /// cannot_connect_now (the server is starting up or shutting down)
+    pub const CANNOT_CONNECT_NOW: &str = "57P03";
+    /// query_canceled (statement_timeout, a cancel request)
+    pub const QUERY_CANCELED: &str = "57014";
+    /// read_only_sql_transaction
+    pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
+    /// lock_not_available (lock_timeout, NOWAIT)
+    pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+    /// object_not_in_prerequisite_state (as in "prepared transactions are disabled")
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
+    /// undefined_object (as in an unknown prepared transaction)
+    pub const UNDEFINED_OBJECT: &str = "42704";
+    /// invalid_savepoint_specification
+    pub const INVALID_SAVEPOINT_SPECIFICATION: &str = "3B001";
 }
 
 /// Hides the password of a URL for use in messages.

@@ -9,14 +9,45 @@
 //! # Behavior
 //!
 //! A [`Session`] holds at most one pooled connection and one transaction.
-//! Whatever happens to it, no connection goes back to the pool inside a
-//! transaction: a session dropped while its transaction is open is rolled
-//! back by its backend before the connection is reused (or the connection is
-//! closed). A write whose future is dropped before it finished leaves the
-//! session [`SessionState::Failed`]: its outcome is unknown, so the
-//! transaction can only be rolled back, never committed. A statement that
-//! fails leaves the session `Failed` likewise; `commit` then rolls back and
-//! reports it.
+//! Whatever happens to it — a dropped session, a future dropped at any await
+//! point, a panic, a lost connection — no connection goes back to the pool
+//! inside a transaction or with a statement in flight, and nothing
+//! uncommitted is ever committed.
+//!
+//! **Cancellation.** Every future of a session may be dropped at any await
+//! point:
+//!
+//! | future dropped | the transaction | the session |
+//! |---|---|---|
+//! | `start` / the first statement's `BEGIN` | none yet, or rolled back before the connection is reused | as before |
+//! | a read (a query, a stream halfway) | untouched | as before |
+//! | a write | it may or may not have run | [`SessionState::Failed`]: only a rollback, or a rollback to a savepoint, is allowed |
+//! | [`commit`](Session::commit) | committed or rolled back, never left open | [`SessionState::CommitUnknown`] |
+//! | [`rollback`](Session::rollback) | rolled back | [`SessionState::RolledBack`] |
+//! | a [`Nested`] guard's scope | its savepoint is rolled back before the session's next operation | as before |
+//! | the whole session | rolled back by its backend before the connection is reused, or the connection closed | gone |
+//!
+//! A statement handed to the database is not stopped by dropping its
+//! future: it runs to its end, and the connection waits for it before anyone
+//! else uses it.
+//!
+//! **Failures.** A statement that fails leaves the session `Failed`, and
+//! `commit` then rolls back and says so. A lost connection is reported once,
+//! as [`Error::ConnectionLost`]; the session never reconnects silently
+//! inside a transaction. A pooled connection found dead at `BEGIN` is
+//! replaced, since no work of the transaction exists yet. A connection lost
+//! after `COMMIT` was sent is [`Error::CommitOutcomeUnknown`], never
+//! reported as a rollback. [`Database::transaction`] rolls back on `Err`
+//! and on a panic, closing the connection in the second case;
+//! [`Database::transaction_with`] retries serialization failures and
+//! deadlocks as its [`RetryPolicy`] allows.
+//!
+//! **The pool.** A connection's transaction state is tracked as
+//! transaction-control statements complete ([`TxStatus`]), so checking a
+//! connection out and giving it back costs no round trip; a connection in
+//! a transaction, or in an unknown state, is rolled back (or closed) by its
+//! backend first. Raw SQL that controls the transaction is refused by a
+//! session and marks a directly leased connection's state unknown.
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -48,8 +79,9 @@ pub use query::{
 pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{
-    Backend, ConnectOptions, Connection, Database, PoolStatus, Scheme, Session, SessionState,
-    TruncateOptions, TxStatus,
+    Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
+    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,
+    TxStatus,
 };
 pub use sql::Dialect;
 pub use table::{

@@ -39,6 +39,7 @@ static DIALECT: PgDialect = PgDialect;
 pub struct Postgres {
     pool: Pool,
     acquire_timeout: Duration,
+    query_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -124,6 +125,7 @@ impl Backend for Postgres {
         Ok(Postgres {
             pool,
             acquire_timeout,
+            query_timeout: options.query_timeout,
         })
     }
 
@@ -137,7 +139,7 @@ impl Backend for Postgres {
 
     async fn acquire(&self) -> Result<PgConnection> {
         match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
-            Ok(Ok(object)) => Ok(PgConnection::new(object)),
+            Ok(Ok(object)) => Ok(PgConnection::new(object, self.query_timeout)),
             Ok(Err(e)) => Err(map_pool(e, self.acquire_timeout)),
             Err(_) => Err(Error::PoolTimeout {
                 timeout: self.acquire_timeout,
@@ -156,6 +158,10 @@ impl Backend for Postgres {
 
     async fn close(&self) {
         self.pool.close();
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await
     }
 }
 

@@ -21,20 +21,21 @@
 //! | `Decimal` | `numeric` |
 //!
 //! Any other pairing (an `I64` for an `int4` parameter, say) is an
-//! [`Error::Database`] with SQLSTATE `42804` (datatype_mismatch, what the
-//! server itself reports for a value of the wrong type) whose message names
-//! the parameter and both types; nothing is sent. A bind count that does not
-//! match the statement is SQLSTATE `08P01` (protocol_violation). A value
-//! variant this backend was built without (a feature of orm-core enabled but
-//! not of orm-postgres) is [`Error::Unsupported`].
+//! [`Error::InvalidBind`] naming the parameter and both types; nothing is
+//! sent. So is text with a NUL byte (PostgreSQL cannot store one), and a
+//! bind count that does not match the statement; more values than the
+//! protocol can carry (65,535) is [`Error::TooManyBinds`]. The count and
+//! the NUL bytes are checked before the statement is even prepared. A value
+//! variant this backend was built without (a feature of orm-core enabled
+//! but not of orm-postgres) is [`Error::Unsupported`].
 
 use std::fmt;
 
 use bytes::BytesMut;
-use orm_core::{Error, Result, ValueRef};
+use orm_core::{Dialect, Error, Result, ValueRef};
 use tokio_postgres::types::{IsNull, ToSql, Type};
 
-use crate::error::local_sqlstate;
+use crate::PgDialect;
 
 /// An orm value as a tokio-postgres parameter.
 ///
@@ -80,35 +81,58 @@ fn fit(value: &ValueRef<'_>, ty: &Type) -> Fit {
     }
 }
 
+/// Checks what can be checked of `binds` before anything is sent: their
+/// number, and text free of NUL bytes.
+pub(crate) fn precheck<'v>(binds: impl ExactSizeIterator<Item = ValueRef<'v>>) -> Result<()> {
+    let max = PgDialect.max_binds();
+    if binds.len() > max {
+        return Err(Error::TooManyBinds {
+            count: binds.len(),
+            max,
+        });
+    }
+    for (i, value) in binds.enumerate() {
+        if let ValueRef::Text(text) = value {
+            if let Some(at) = text.find('\0') {
+                return Err(Error::InvalidBind {
+                    parameter: i + 1,
+                    reason: format!(
+                        "the text holds a NUL character (at byte {at}), which PostgreSQL cannot store: \
+                         bind it as bytes, or remove it"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks `binds` against the parameter types of a prepared statement.
 pub(crate) fn check<'v>(
     params: &[Type],
     binds: impl ExactSizeIterator<Item = ValueRef<'v>>,
 ) -> Result<()> {
     if params.len() != binds.len() {
-        return Err(Error::Database {
-            code: local_sqlstate::PROTOCOL_VIOLATION.to_string(),
-            message: format!(
+        return Err(Error::InvalidBind {
+            parameter: 0,
+            reason: format!(
                 "the statement has {} parameter(s) but {} value(s) were bound",
                 params.len(),
                 binds.len()
             ),
-            source: None,
         });
     }
     for (i, (ty, value)) in params.iter().zip(binds).enumerate() {
         match fit(&value, ty) {
             Fit::Yes => {}
             Fit::No => {
-                return Err(Error::Database {
-                    code: local_sqlstate::DATATYPE_MISMATCH.to_string(),
-                    message: format!(
-                        "parameter ${} has type {} but the value bound to it is {}",
-                        i + 1,
+                return Err(Error::InvalidBind {
+                    parameter: i + 1,
+                    reason: format!(
+                        "the parameter has type {} but the value bound to it is {}",
                         ty.name(),
                         value.sql_type().name()
                     ),
-                    source: None,
                 })
             }
             Fit::Unknown => return Err(unsupported(&value)),
@@ -263,17 +287,17 @@ mod tests {
         )
         .unwrap_err();
         match err {
-            Error::Database { code, message, .. } => {
-                assert_eq!(code, "42804");
+            Error::InvalidBind { parameter, reason } => {
+                assert_eq!(parameter, 2);
                 assert_eq!(
-                    message,
-                    "parameter $2 has type int4 but the value bound to it is i64"
+                    reason,
+                    "the parameter has type int4 but the value bound to it is i64"
                 );
             }
             other => panic!("unexpected {other:?}"),
         }
         let err = check(&[Type::INT8], [].into_iter()).unwrap_err();
-        assert!(matches!(err, Error::Database { code, .. } if code == "08P01"));
+        assert!(matches!(err, Error::InvalidBind { parameter: 0, .. }));
         check(
             &[Type::TEXT, Type::VARCHAR, Type::BYTEA],
             [
@@ -284,5 +308,24 @@ mod tests {
             .into_iter(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn precheck_counts_binds_and_refuses_nul_in_text() {
+        let many = vec![ValueRef::I64(1); 65_536];
+        assert!(matches!(
+            precheck(many.iter().copied()),
+            Err(Error::TooManyBinds {
+                count: 65_536,
+                max: 65_535
+            })
+        ));
+        precheck(many[..65_535].iter().copied()).unwrap();
+        let err = precheck([ValueRef::I64(1), ValueRef::Text("a\0b")].into_iter()).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidBind { parameter: 2, .. }),
+            "{err:?}"
+        );
+        precheck([ValueRef::Bytes(b"a\0b")].into_iter()).unwrap();
     }
 }

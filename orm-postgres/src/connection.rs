@@ -1,15 +1,18 @@
-//! [`PgConnection`]: a pooled connection, its transaction state, and what
-//! happens to it when it is dropped.
+//! [`PgConnection`]: a pooled connection and how it runs statements. Its
+//! transaction control is in `transaction.rs`, what becomes of it when
+//! dropped in `release.rs`.
 
-use std::pin::{pin, Pin};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
+use orm_core::session::{controls_transaction, first_statement_controls_transaction};
 use orm_core::{
-    Connection, Dialect, Error, FromRow, Result, TableMeta, TruncateOptions, TxStatus, Value,
-    ValueRef,
+    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions,
+    TxOptions, TxStatus, Value, ValueRef,
 };
 use tokio_postgres::RowStream;
 
@@ -18,34 +21,57 @@ use crate::error::{self, local_sqlstate};
 use crate::pool::{Object, PgClient};
 use crate::{PgDialect, PgRow};
 
-/// How long a dropped connection's `ROLLBACK` may take before the connection
-/// is closed instead.
-const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(30);
+/// Runs `$work`, a statement of connection `$conn`, marked in flight and,
+/// with a `query_timeout`, under it: past it the connection is given up and
+/// the error is [`Error::Timeout`] for `$operation`.
+macro_rules! timed {
+    ($conn:ident, $operation:expr, $work:expr) => {{
+        $conn.in_flight = true;
+        let result = match $conn.query_timeout {
+            None => $work.await,
+            Some(limit) => {
+                let outcome = tokio::time::timeout(limit, $work).await;
+                outcome.unwrap_or_else(|_| Err($conn.give_up($operation, limit)))
+            }
+        };
+        $conn.in_flight = false;
+        result
+    }};
+}
+pub(crate) use timed;
 
 /// A connection leased from a [`Postgres`](crate::Postgres) pool.
 ///
 /// Statements are prepared once per connection and the prepared statements
 /// stay with the connection across leases.
 ///
-/// Dropping it returns it to the pool as it is only when its [`TxStatus`] is
-/// `Idle` and no statement of its was interrupted. Otherwise the connection
-/// is rolled back on a spawned task first (and closed if that fails), or,
-/// outside a Tokio runtime, closed at once, which makes the server roll back.
-/// A [`discard`](Connection::discard)ed connection, or one that lost its
-/// socket, is closed.
+/// Its transaction status is tracked as statements complete: `BEGIN`,
+/// `COMMIT` and `ROLLBACK` of [`Connection::begin`] and friends set it, and
+/// SQL holding transaction control run through [`Connection::batch`] or
+/// the statement methods marks it unknown. Dropping it returns it to the
+/// pool as it is only when its [`TxStatus`] is `Idle` and no statement of
+/// its was interrupted. Otherwise the connection is rolled back on a spawned
+/// task first (and closed if that fails), or, outside a Tokio runtime,
+/// closed at once, which makes the server roll back. A
+/// [`discard`](Connection::discard)ed connection, or one that lost its
+/// socket or timed out, is closed.
 pub struct PgConnection {
     /// Always `Some` until dropped.
-    object: Option<Object>,
-    status: TxStatus,
-    discarded: bool,
+    pub(crate) object: Option<Object>,
+    pub(crate) status: TxStatus,
+    pub(crate) discarded: bool,
     /// Set while a statement runs; still set when its future was dropped.
-    in_flight: bool,
+    pub(crate) in_flight: bool,
+    /// How long to wait for any one reply.
+    pub(crate) query_timeout: Option<Duration>,
+    /// The raw client was handed out: what it ran is not known.
+    pub(crate) escaped: AtomicBool,
 }
 
 impl std::fmt::Debug for PgConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgConnection")
-            .field("status", &self.status)
+            .field("status", &self.status())
             .field("discarded", &self.discarded)
             .field("in_flight", &self.in_flight)
             .finish()
@@ -53,12 +79,14 @@ impl std::fmt::Debug for PgConnection {
 }
 
 impl PgConnection {
-    pub(crate) fn new(object: Object) -> Self {
+    pub(crate) fn new(object: Object, query_timeout: Option<Duration>) -> Self {
         PgConnection {
             object: Some(object),
             status: TxStatus::Idle,
             discarded: false,
             in_flight: false,
+            query_timeout,
+            escaped: AtomicBool::new(false),
         }
     }
 
@@ -66,11 +94,22 @@ impl PgConnection {
     /// Always `Some` while the connection is held (the client goes back to
     /// the pool only when the connection is dropped).
     ///
-    /// Transaction control run through it is not tracked: record it with
-    /// [`Connection::set_tx_status`], or the connection may be returned to
-    /// the pool inside a transaction.
+    /// What runs through it is not seen by the connection, so handing it out
+    /// makes the transaction status [`TxStatus::Unknown`]: the connection is
+    /// rolled back (one round trip) before it goes back to the pool, unless
+    /// the state is recorded with [`Connection::set_tx_status`] after.
     pub fn client(&self) -> Option<&tokio_postgres::Client> {
+        self.escaped.store(true, Ordering::Relaxed);
         self.object.as_ref().map(|o| &o.client)
+    }
+
+    /// The transaction status, counting a client handed out as unknown.
+    pub(crate) fn status(&self) -> TxStatus {
+        if self.escaped.load(Ordering::Relaxed) {
+            TxStatus::Unknown
+        } else {
+            self.status
+        }
     }
 
     fn pooled(&mut self) -> Result<&mut PgClient> {
@@ -78,6 +117,11 @@ impl PgConnection {
             Some(client) => Ok(client),
             None => Err(error::connection_lost("the connection was released")),
         }
+    }
+
+    /// True when the connection can no longer be used.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.discarded || self.object.as_ref().is_none_or(|o| o.client.is_closed())
     }
 
     /// Maps a driver error, and marks the connection for closing when the
@@ -92,7 +136,7 @@ impl PgConnection {
 
     /// Like [`fail`](Self::fail), and forgets `sql`'s prepared statement when
     /// the server says it is stale.
-    fn fail_statement(&mut self, sql: &str, e: tokio_postgres::Error) -> Error {
+    pub(crate) fn fail_statement(&mut self, sql: &str, e: tokio_postgres::Error) -> Error {
         let e = self.fail(e);
         if matches!(
             error::code_of(&e),
@@ -107,6 +151,24 @@ impl PgConnection {
         e
     }
 
+    /// Abandons a connection whose reply did not come in time: it is
+    /// closed, and its statement cancelled on the server.
+    pub(crate) fn give_up(&mut self, operation: &'static str, timeout: Duration) -> Error {
+        self.discarded = true;
+        if let (Some(object), Ok(runtime)) =
+            (self.object.as_ref(), tokio::runtime::Handle::try_current())
+        {
+            // Best effort: the server stops the statement rather than
+            // running it until it notices the socket is gone.
+            let token = object.client.cancel_token();
+            runtime.spawn(async move {
+                let cancel = token.cancel_query(tokio_postgres::NoTls);
+                let _ = tokio::time::timeout(Duration::from_secs(5), cancel).await;
+            });
+        }
+        Error::Timeout { operation, timeout }
+    }
+
     /// Prepares `sql` (once per connection), checks `binds` against its
     /// parameters and starts it.
     async fn start<'v>(
@@ -114,6 +176,8 @@ impl PgConnection {
         sql: &str,
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
     ) -> Result<RowStream> {
+        bind::precheck(binds.clone())?;
+        self.note_control(sql, false);
         let client = self.pooled()?;
         let statement = match client.prepare(sql).await {
             Ok(statement) => statement,
@@ -127,7 +191,23 @@ impl PgConnection {
         }
     }
 
+    /// Marks the status unknown when `sql` holds transaction control
+    /// (`all`: in any statement; else in the first, the only one the
+    /// extended protocol runs).
+    fn note_control(&mut self, sql: &str, all: bool) {
+        let controls = if all {
+            controls_transaction(sql)
+        } else {
+            first_statement_controls_transaction(sql)
+        };
+        if controls {
+            self.status = TxStatus::Unknown;
+        }
+    }
+
     async fn run_execute(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
+        bind::precheck(binds.iter().copied())?;
+        self.note_control(sql, false);
         let client = self.pooled()?;
         let statement = match client.prepare(sql).await {
             Ok(statement) => statement,
@@ -155,7 +235,7 @@ impl PgConnection {
         }
     }
 
-    async fn run_batch(&mut self, sql: &str) -> Result<()> {
+    pub(crate) async fn run_batch(&mut self, sql: &str) -> Result<()> {
         let client = self.pooled()?;
         match client.client.batch_execute(sql).await {
             Ok(()) => {
@@ -167,6 +247,21 @@ impl PgConnection {
             Err(e) => Err(self.fail(e)),
         }
     }
+
+    /// Runs the first rows of a stream: prepares and starts the statement.
+    pub(crate) async fn open_stream<'v>(
+        &mut self,
+        sql: &str,
+        binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
+    ) -> Result<RowStream> {
+        match self.query_timeout {
+            None => self.start(sql, binds).await,
+            Some(limit) => {
+                let outcome = tokio::time::timeout(limit, self.start(sql, binds)).await;
+                outcome.unwrap_or_else(|_| Err(self.give_up("a query", limit)))
+            }
+        }
+    }
 }
 
 /// True when `sql` contains `word`, ignoring ASCII case.
@@ -176,42 +271,47 @@ fn mentions(sql: &str, word: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word))
 }
 
-/// Where a row stream is.
-enum StreamState<'a> {
-    Open {
-        conn: &'a mut PgConnection,
-        sql: Arc<str>,
-        binds: Vec<Value>,
-    },
-    Read {
-        conn: &'a mut PgConnection,
-        sql: Arc<str>,
-        rows: Pin<Box<RowStream>>,
-    },
-    Done,
-}
-
 impl Connection for PgConnection {
     fn tx_status(&self) -> TxStatus {
-        self.status
+        self.status()
     }
 
     fn set_tx_status(&mut self, status: TxStatus) {
+        self.escaped.store(false, Ordering::Relaxed);
         self.status = status;
     }
 
+    async fn begin<'a>(&'a mut self, options: &'a TxOptions) -> Result<()> {
+        self.begin_transaction(options).await
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.commit_transaction().await
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        self.rollback_transaction().await
+    }
+
+    async fn prepare_transaction<'a>(&'a mut self, gid: &'a str) -> Result<()> {
+        self.prepare_for_two_phase(gid).await
+    }
+
+    async fn finish_prepared<'a>(&'a mut self, gid: &'a str, commit: bool) -> Result<()> {
+        self.finish_two_phase(gid, commit).await
+    }
+
+    async fn prepared_transactions(&mut self) -> Result<Vec<PreparedTransaction>> {
+        self.list_prepared().await
+    }
+
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
-        self.in_flight = true;
-        let result = self.run_batch(sql).await;
-        self.in_flight = false;
-        result
+        self.note_control(sql, true);
+        timed!(self, "a statement", self.run_batch(sql))
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
-        self.in_flight = true;
-        let result = self.run_execute(sql, binds).await;
-        self.in_flight = false;
-        result
+        timed!(self, "a statement", self.run_execute(sql, binds))
     }
 
     async fn fetch_all<'a, T: FromRow + Send + 'static>(
@@ -219,10 +319,7 @@ impl Connection for PgConnection {
         sql: &'a str,
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
-        self.in_flight = true;
-        let result = self.run_fetch(sql, binds).await;
-        self.in_flight = false;
-        result
+        timed!(self, "a query", self.run_fetch(sql, binds))
     }
 
     fn fetch_stream<'a, T: FromRow + Send + 'a>(
@@ -230,45 +327,7 @@ impl Connection for PgConnection {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
-        let state = StreamState::Open {
-            conn: self,
-            sql,
-            binds,
-        };
-        Box::pin(futures_util::stream::unfold(state, |state| async move {
-            let (conn, sql, mut rows) = match state {
-                StreamState::Open { conn, sql, binds } => {
-                    conn.in_flight = true;
-                    match conn.start(&sql, binds.iter().map(Value::as_ref)).await {
-                        Ok(rows) => (conn, sql, Box::pin(rows)),
-                        Err(e) => {
-                            conn.in_flight = false;
-                            return Some((Err(e), StreamState::Done));
-                        }
-                    }
-                }
-                StreamState::Read { conn, sql, rows } => (conn, sql, rows),
-                StreamState::Done => return None,
-            };
-            match rows.try_next().await {
-                Ok(Some(row)) => match T::from_row(&PgRow::new(row)) {
-                    Ok(value) => Some((Ok(value), StreamState::Read { conn, sql, rows })),
-                    Err(e) => {
-                        // The rest of the rows are drained by the connection.
-                        conn.in_flight = false;
-                        Some((Err(e), StreamState::Done))
-                    }
-                },
-                Ok(None) => {
-                    conn.in_flight = false;
-                    None
-                }
-                Err(e) => {
-                    conn.in_flight = false;
-                    Some((Err(conn.fail_statement(&sql, e)), StreamState::Done))
-                }
-            }
-        }))
+        crate::stream::rows(self, sql, binds)
     }
 
     async fn truncate(
@@ -291,61 +350,5 @@ impl Connection for PgConnection {
 
     fn discard(&mut self) {
         self.discarded = true;
-    }
-}
-
-impl Drop for PgConnection {
-    fn drop(&mut self) {
-        let Some(object) = self.object.take() else {
-            return;
-        };
-        if self.discarded || object.client.is_closed() {
-            close(object);
-        } else if self.status == TxStatus::Idle && !self.in_flight {
-            // Back to the pool as it is: no round trip.
-            drop(object);
-        } else {
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    // If the runtime shuts down before the task finishes, the
-                    // guard is dropped with the task and closes the connection.
-                    let guard = CloseUnlessReleased(Some(object));
-                    drop(runtime.spawn(roll_back_then_release(guard)));
-                }
-                // No runtime to roll back on: closing the socket makes the
-                // server roll back.
-                Err(_) => close(object),
-            }
-        }
-    }
-}
-
-/// Takes `object` out of the pool for good and closes it.
-fn close(object: Object) {
-    drop(deadpool::managed::Object::take(object));
-}
-
-/// Holds a connection being rolled back; closes it when dropped still holding it.
-struct CloseUnlessReleased(Option<Object>);
-
-impl Drop for CloseUnlessReleased {
-    fn drop(&mut self) {
-        if let Some(object) = self.0.take() {
-            close(object);
-        }
-    }
-}
-
-async fn roll_back_then_release(mut guard: CloseUnlessReleased) {
-    let Some(object) = guard.0.as_ref() else {
-        return;
-    };
-    let rolled_back =
-        tokio::time::timeout(ROLLBACK_TIMEOUT, object.client.batch_execute("ROLLBACK"))
-            .await
-            .is_ok_and(|r| r.is_ok());
-    if rolled_back {
-        // Back to the pool, outside any transaction.
-        drop(guard.0.take());
     }
 }

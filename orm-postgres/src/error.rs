@@ -8,9 +8,16 @@
 //! | SQLSTATE 23514 | [`Error::CheckViolation`] |
 //! | SQLSTATE 40001 | [`Error::SerializationFailure`] |
 //! | SQLSTATE 40P01 | [`Error::Deadlock`] |
+//! | SQLSTATE 57014 (statement_timeout, a cancel request) | [`Error::QueryCanceled`] |
+//! | SQLSTATE 25006 | [`Error::ReadOnlyTransaction`] |
+//! | SQLSTATE 55P03 (lock_timeout, NOWAIT) | [`Error::Busy`] |
+//! | a FATAL error ending a working session: 57P01 admin_shutdown (`pg_terminate_backend`, a shutdown), class 08, idle timeouts | [`Error::ConnectionLost`] |
 //! | any other server error | [`Error::Database`] with its SQLSTATE |
 //! | closed connection, I/O error, connect timeout | [`Error::ConnectionLost`] |
-//! | a bind of the wrong type | [`Error::Database`] with SQLSTATE 42804 (see [`crate::bind`]) |
+//! | a bind of the wrong type, a NUL byte in text | [`Error::InvalidBind`] (see [`crate::bind`]) |
+//! | more than 65,535 binds | [`Error::TooManyBinds`] |
+//! | no reply within `query_timeout` | [`Error::Timeout`] |
+//! | the connection lost or timed out after `COMMIT` was sent | [`Error::CommitOutcomeUnknown`] |
 //! | waiting too long for a pooled connection | [`Error::PoolTimeout`] |
 
 use std::time::Duration;
@@ -24,10 +31,6 @@ use crate::bind::BindMismatch;
 
 /// SQLSTATE codes this backend reports besides those orm-core names.
 pub(crate) mod local_sqlstate {
-    /// datatype_mismatch: a bound value does not fit its parameter's type.
-    pub(crate) const DATATYPE_MISMATCH: &str = "42804";
-    /// protocol_violation: the number of binds does not match the statement.
-    pub(crate) const PROTOCOL_VIOLATION: &str = "08P01";
     /// feature_not_supported, as in "cached plan must not change result type".
     pub(crate) const FEATURE_NOT_SUPPORTED: &str = "0A000";
     /// invalid_sql_statement_name: a prepared statement no longer exists.
@@ -46,15 +49,21 @@ pub(crate) fn map(error: tokio_postgres::Error) -> Error {
             constraint: db.constraint().map(str::to_string),
             message: db.message().to_string(),
         };
+        if ends_session(&error) && ends_connection(&code) {
+            // The server ended an established session (pg_terminate_backend,
+            // a shutdown, an idle timeout): the connection is gone.
+            return Error::ConnectionLost {
+                source: Box::new(error),
+            };
+        }
         return map_db(code, violation, error);
     }
     if let Some(mismatch) =
         std::error::Error::source(&error).and_then(|s| s.downcast_ref::<BindMismatch>())
     {
-        return Error::Database {
-            code: local_sqlstate::DATATYPE_MISMATCH.to_string(),
-            message: mismatch.to_string(),
-            source: Some(Box::new(error)),
+        return Error::InvalidBind {
+            parameter: 0,
+            reason: mismatch.to_string(),
         };
     }
     if is_connection_level(&error) {
@@ -79,6 +88,15 @@ fn map_db(code: String, violation: Violation, error: tokio_postgres::Error) -> E
             message: violation.message,
         },
         sqlstate::DEADLOCK_DETECTED => Error::Deadlock {
+            message: violation.message,
+        },
+        sqlstate::QUERY_CANCELED => Error::QueryCanceled {
+            message: violation.message,
+        },
+        sqlstate::READ_ONLY_SQL_TRANSACTION => Error::ReadOnlyTransaction {
+            message: violation.message,
+        },
+        sqlstate::LOCK_NOT_AVAILABLE => Error::Busy {
             message: violation.message,
         },
         _ => Error::Database {
@@ -138,24 +156,40 @@ fn is_connection_level(error: &tokio_postgres::Error) -> bool {
     .any(|m| text.starts_with(m))
 }
 
+/// True when the server sent `error` as FATAL or PANIC: it closes the
+/// session after.
+fn ends_session(error: &tokio_postgres::Error) -> bool {
+    error.as_db_error().is_some_and(|db| {
+        matches!(
+            db.parsed_severity(),
+            Some(Severity::Fatal) | Some(Severity::Panic)
+        )
+    })
+}
+
+/// SQLSTATEs of a server ending a working session: operator intervention
+/// (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
+/// 57P05 idle_session_timeout), connection exceptions (class 08), and
+/// 25P03 idle_in_transaction_session_timeout. A FATAL error with another
+/// code (a missing database, a failed login) keeps its code.
+fn ends_connection(code: &str) -> bool {
+    code.starts_with("57P") || code.starts_with("08") || code == "25P03"
+}
+
 /// True when the connection that produced `error` must not be reused: the
-/// connection is lost, or the server ended the session (a FATAL error such
-/// as 57P01 admin_shutdown).
+/// connection is lost or timed out, or the server ended the session (any
+/// FATAL error).
 pub(crate) fn breaks_connection(error: &Error) -> bool {
     match error {
-        Error::ConnectionLost { .. } => true,
+        Error::ConnectionLost { .. }
+        | Error::Timeout { .. }
+        | Error::CommitOutcomeUnknown { .. } => true,
         Error::Database {
             source: Some(source),
             ..
         } => source
             .downcast_ref::<tokio_postgres::Error>()
-            .and_then(tokio_postgres::Error::as_db_error)
-            .is_some_and(|db| {
-                matches!(
-                    db.parsed_severity(),
-                    Some(Severity::Fatal) | Some(Severity::Panic)
-                )
-            }),
+            .is_some_and(ends_session),
         _ => false,
     }
 }

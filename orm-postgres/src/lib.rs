@@ -23,7 +23,8 @@
 //! `password`, `options`, `application_name`, `connect_timeout`, ...) is
 //! accepted; a URL must name a host, a user and a database. orm's own
 //! `max_connections` (default 10) and `acquire_timeout` (default 30 s) set
-//! the pool. Connections are made without TLS (`sslmode=require` is
+//! the pool, and `query_timeout` (none by default) bounds the wait for any
+//! one reply. Connections are made without TLS (`sslmode=require` is
 //! refused).
 //!
 //! # Features
@@ -46,8 +47,13 @@
 //! that the socket is open.
 //!
 //! That is safe because a connection goes back to the pool as it is only when
-//! it is known to be outside any transaction with nothing in flight. When a
-//! [`PgConnection`] is dropped:
+//! it is known to be outside any transaction with nothing in flight. Its
+//! status is tracked as statements complete: `BEGIN`, `COMMIT` and
+//! `ROLLBACK` sent by [`Connection::begin`](orm_core::Connection::begin) and
+//! friends set it; any other SQL holding transaction control (a raw `BEGIN`
+//! through [`batch`](orm_core::Connection::batch), say), and handing out
+//! [`PgConnection::client`], make it unknown. When a [`PgConnection`] is
+//! dropped:
 //!
 //! - in a transaction, or in an unknown state (a `BEGIN`/`COMMIT` whose
 //!   future was dropped), or with a statement whose future was dropped
@@ -57,8 +63,16 @@
 //!   otherwise the connection is closed. Outside a Tokio runtime, or if the
 //!   runtime shuts down first, the connection is closed at once, which makes
 //!   the server roll back;
-//! - after [`discard`](orm_core::Connection::discard), or an error that lost
-//!   the connection: it is closed.
+//! - after [`discard`](orm_core::Connection::discard), an error that lost
+//!   the connection, or a reply that did not come within `query_timeout`:
+//!   it is closed (and a statement still running is cancelled).
+//!
+//! A `COMMIT` that gets no reply (the connection lost, or `query_timeout`
+//! passed) is [`Error::CommitOutcomeUnknown`](orm_core::Error::CommitOutcomeUnknown):
+//! it may have committed. A `COMMIT` the server refuses (a serialization
+//! failure, a deferred constraint) ends the transaction, and its error is
+//! returned as it is. A FATAL error ending the session
+//! (`pg_terminate_backend`, a shutdown) is [`Error::ConnectionLost`](orm_core::Error::ConnectionLost).
 //!
 //! Cancelling a statement (dropping its future) does not cancel it on the
 //! server: it runs to completion, its rows are read and thrown away, and the
@@ -78,7 +92,10 @@ mod dialect;
 mod error;
 mod inspect;
 mod pool;
+mod release;
 pub mod row;
+mod stream;
+mod transaction;
 
 pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 pub use bind::PgBind;

@@ -9,11 +9,20 @@ use orm_core::{Error, Result, ValueRef};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 
+use crate::MAX_BINDS;
+
 /// A statement with its arguments, ready to run.
 pub(crate) type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
-/// Builds the statement `sql` with `binds` bound in order.
+/// Builds the statement `sql` with `binds` bound in order;
+/// [`Error::TooManyBinds`] past SQLite's limit, before anything is sent.
 pub(crate) fn bind_all<'q>(sql: &'q str, binds: &[ValueRef<'q>]) -> Result<SqliteQuery<'q>> {
+    if binds.len() > MAX_BINDS {
+        return Err(Error::TooManyBinds {
+            count: binds.len(),
+            max: MAX_BINDS,
+        });
+    }
     binds
         .iter()
         .try_fold(sqlx::query(sql), |query, value| bind(query, *value))

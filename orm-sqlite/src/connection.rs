@@ -1,31 +1,40 @@
-//! [`SqliteConn`]: a connection leased from the pool, and what becomes of
-//! it when it is dropped.
+//! [`SqliteConn`]: a connection leased from the pool, and how it runs
+//! statements. Its transaction control is in `transaction.rs`, what becomes
+//! of it when dropped in `release.rs`.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
+use orm_core::session::controls_transaction;
 use orm_core::{
-    Connection, Error, FromRow, Result, TableMeta, TruncateOptions, TxStatus, Value, ValueRef,
+    Connection, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions, TxOptions,
+    TxStatus, Value, ValueRef,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
 
 use crate::bind::bind_all;
-use crate::error::{from_sqlx, is_no_transaction};
+use crate::error::from_sqlx;
 use crate::row::SqliteRow;
 use crate::stream::Generator;
 
 /// A connection leased from a [`Sqlite`](crate::Sqlite) pool, with its
-/// transaction state as the session last recorded it.
+/// transaction state as last seen.
 ///
+/// The state is tracked as statements complete: [`Connection::begin`] and
+/// friends set it, and SQL holding transaction control run through
+/// [`Connection::batch`] or the statement methods marks it unknown.
 /// Dropped while [`TxStatus::Idle`], it goes straight back to the pool.
-/// Dropped in a transaction (or in an unknown state), a task on the current
+/// Dropped in a transaction (or in an unknown state, or with a read-only
+/// transaction's `PRAGMA query_only` still on), a task on the current
 /// Tokio runtime rolls it back and returns it only if the `ROLLBACK`
 /// succeeded or found no transaction open; otherwise, or with no runtime to
 /// run that task, the connection is closed. [`Connection::discard`] closes
-/// it whatever its state.
+/// it whatever its state, as does a statement that outlived `query_timeout`.
 ///
 /// The one exception is the connection of a `sqlite::memory:` pool, which
 /// *is* the database: closing it would lose every table. Discarded, it is
@@ -34,11 +43,20 @@ use crate::stream::Generator;
 /// connection's worker thread, so nothing can still be in flight once the
 /// `ROLLBACK` has run.
 pub struct SqliteConn {
-    conn: Option<PoolConnection<sqlx::Sqlite>>,
-    status: TxStatus,
-    discarded: bool,
+    pub(crate) conn: Option<PoolConnection<sqlx::Sqlite>>,
+    pub(crate) status: TxStatus,
+    pub(crate) discarded: bool,
     /// The connection is an in-memory database of its own.
-    in_memory: bool,
+    pub(crate) in_memory: bool,
+    /// `PRAGMA query_only` may be on (a read-only transaction).
+    pub(crate) query_only: bool,
+    /// The open transaction began without the write lock (DEFERRED).
+    pub(crate) deferred: bool,
+    /// A statement ran since `BEGIN`: a deferred transaction then holds a
+    /// read snapshot, and SQLite no longer waits for the write lock.
+    pub(crate) reading: bool,
+    /// How long to wait for any one statement.
+    pub(crate) query_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for SqliteConn {
@@ -52,12 +70,82 @@ impl fmt::Debug for SqliteConn {
 }
 
 impl SqliteConn {
-    pub(crate) fn new(conn: PoolConnection<sqlx::Sqlite>, in_memory: bool) -> Self {
+    pub(crate) fn new(
+        conn: PoolConnection<sqlx::Sqlite>,
+        in_memory: bool,
+        query_timeout: Option<Duration>,
+    ) -> Self {
         SqliteConn {
             conn: Some(conn),
             status: TxStatus::Idle,
             discarded: false,
             in_memory,
+            query_only: false,
+            deferred: false,
+            reading: false,
+            query_timeout,
+        }
+    }
+
+    /// Runs `work` under the `query_timeout`, if any: past it the
+    /// connection is discarded and the error is [`Error::Timeout`]. A
+    /// connection that lost its worker is discarded too.
+    pub(crate) async fn timed<T>(
+        query_timeout: Option<Duration>,
+        discarded: &mut bool,
+        operation: &'static str,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let result = match query_timeout {
+            None => work.await,
+            Some(timeout) => match tokio::time::timeout(timeout, work).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Timeout { operation, timeout }),
+            },
+        };
+        if let Err(Error::Timeout { .. } | Error::ConnectionLost { .. }) = &result {
+            *discarded = true;
+        }
+        result
+    }
+
+    /// Marks the status unknown when `sql` holds transaction control, and
+    /// says whether SQLite will wait (up to the busy timeout) for the write
+    /// lock should the statement need it.
+    fn before_statement(&mut self, sql: &str) -> bool {
+        let waits = !(self.deferred && self.reading);
+        if controls_transaction(sql) {
+            self.status = TxStatus::Unknown;
+        } else {
+            self.reading = true;
+        }
+        waits
+    }
+
+    /// A deferred transaction that has read and now wants the write lock
+    /// while another connection holds it gets `SQLITE_BUSY` at once: SQLite
+    /// does not wait, since waiting could deadlock. The transaction must
+    /// start over, like a deadlock victim.
+    fn after_statement<T>(waits: bool, result: Result<T>) -> Result<T> {
+        match result {
+            Err(Error::Busy { message }) if !waits => Err(Error::Deadlock {
+                message: format!(
+                    "{message}: a deferred transaction could not take the write lock another \
+                     connection holds (SQLite does not wait then); retry the transaction, or begin \
+                     writing transactions IMMEDIATE"
+                ),
+            }),
+            other => other,
+        }
+    }
+
+    /// The query timeout, the sqlx connection and the discard flag, apart.
+    pub(crate) fn parts(
+        &mut self,
+    ) -> Result<(Option<Duration>, &mut sqlx::SqliteConnection, &mut bool)> {
+        match self.conn.as_mut() {
+            Some(conn) => Ok((self.query_timeout, &mut **conn, &mut self.discarded)),
+            None => Err(released()),
         }
     }
 
@@ -65,9 +153,7 @@ impl SqliteConn {
     pub(crate) fn raw(&mut self) -> Result<&mut sqlx::SqliteConnection> {
         match self.conn.as_mut() {
             Some(conn) => Ok(&mut **conn),
-            None => Err(Error::ConnectionLost {
-                source: "the connection was already released".into(),
-            }),
+            None => Err(released()),
         }
     }
 }
@@ -81,19 +167,53 @@ impl Connection for SqliteConn {
         self.status = status;
     }
 
+    async fn begin<'a>(&'a mut self, options: &'a TxOptions) -> Result<()> {
+        self.begin_transaction(options).await
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.commit_transaction().await
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        self.rollback_transaction().await
+    }
+
+    async fn prepare_transaction<'a>(&'a mut self, _gid: &'a str) -> Result<()> {
+        Err(no_two_phase())
+    }
+
+    async fn finish_prepared<'a>(&'a mut self, _gid: &'a str, _commit: bool) -> Result<()> {
+        Err(no_two_phase())
+    }
+
+    async fn prepared_transactions(&mut self) -> Result<Vec<PreparedTransaction>> {
+        Err(no_two_phase())
+    }
+
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
-        let conn = self.raw()?;
-        conn.execute(sqlx::raw_sql(sql))
-            .await
-            .map(drop)
-            .map_err(from_sqlx)
+        let waits = self.before_statement(sql);
+        let (timeout, conn, discarded) = self.parts()?;
+        let result = Self::timed(timeout, discarded, "a statement", async {
+            conn.execute(sqlx::raw_sql(sql))
+                .await
+                .map(drop)
+                .map_err(from_sqlx)
+        })
+        .await;
+        Self::after_statement(waits, result)
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         let query = bind_all(sql, binds)?;
-        let conn = self.raw()?;
-        let done = query.execute(conn).await.map_err(from_sqlx)?;
-        Ok(done.rows_affected())
+        let waits = self.before_statement(sql);
+        let (timeout, conn, discarded) = self.parts()?;
+        let result = Self::timed(timeout, discarded, "a statement", async {
+            let done = query.execute(conn).await.map_err(from_sqlx)?;
+            Ok(done.rows_affected())
+        })
+        .await;
+        Self::after_statement(waits, result)
     }
 
     async fn fetch_all<'a, T: FromRow + Send + 'static>(
@@ -102,13 +222,18 @@ impl Connection for SqliteConn {
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
         let query = bind_all(sql, binds)?;
-        let conn = self.raw()?;
-        let mut rows = query.fetch(conn);
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await.map_err(from_sqlx)? {
-            out.push(T::from_row(&SqliteRow::new(row))?);
-        }
-        Ok(out)
+        let waits = self.before_statement(sql);
+        let (timeout, conn, discarded) = self.parts()?;
+        let result = Self::timed(timeout, discarded, "a query", async {
+            let mut rows = query.fetch(conn);
+            let mut out = Vec::new();
+            while let Some(row) = rows.try_next().await.map_err(from_sqlx)? {
+                out.push(T::from_row(&SqliteRow::new(row))?);
+            }
+            Ok(out)
+        })
+        .await;
+        Self::after_statement(waits, result)
     }
 
     fn fetch_stream<'a, T: FromRow + Send + 'a>(
@@ -116,6 +241,8 @@ impl Connection for SqliteConn {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
+        // A read: it never needs the write lock.
+        let _ = self.before_statement(&sql);
         Box::pin(Generator::new(move |tx| async move {
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
             let query = match bind_all(&sql, &refs) {
@@ -162,67 +289,16 @@ impl Connection for SqliteConn {
     }
 }
 
-impl Drop for SqliteConn {
-    fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
-            return;
-        };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // Returning a connection to sqlx's pool, or closing it gracefully,
-            // needs a runtime. Detached, the connection closes as it drops.
-            drop(conn.detach());
-            return;
-        };
-        let status = match (self.discarded, self.in_memory) {
-            (false, _) => self.status,
-            (true, true) => TxStatus::Unknown,
-            (true, false) => {
-                let mut conn = conn;
-                conn.close_on_drop();
-                return;
-            }
-        };
-        match status {
-            TxStatus::Idle => drop(conn),
-            TxStatus::InTransaction | TxStatus::Unknown => {
-                // The task owns the bare pool connection, never a SqliteConn,
-                // so dropping the task (at runtime shutdown) cannot spawn
-                // another one; dropped before it is done, even before its
-                // first poll, it closes the connection.
-                runtime.spawn(roll_back_and_release(CloseUnlessReleased(Some(conn))));
-            }
-        }
+fn released() -> Error {
+    Error::ConnectionLost {
+        source: "the connection was already released".into(),
     }
 }
 
-/// Rolls back the connection and returns it to the pool; it is closed
-/// instead if the rollback fails or this future is dropped before it is done.
-async fn roll_back_and_release(mut guard: CloseUnlessReleased) {
-    let Some(conn) = guard.0.as_mut() else {
-        return;
-    };
-    let rolled_back = match (&mut **conn).execute(sqlx::raw_sql("ROLLBACK")).await {
-        Ok(_) => true,
-        // No transaction was open after all: with the state unknown (an
-        // interrupted BEGIN, say), or because SQLite itself rolled it back
-        // (an `OR ROLLBACK` conflict, a full disk). Either way the
-        // connection is outside any transaction, as wanted.
-        Err(e) => is_no_transaction(&e),
-    };
-    if rolled_back {
-        // Back to the pool.
-        drop(guard.0.take());
-    }
-}
-
-/// Closes the connection it still holds when dropped.
-struct CloseUnlessReleased(Option<PoolConnection<sqlx::Sqlite>>);
-
-impl Drop for CloseUnlessReleased {
-    fn drop(&mut self) {
-        if let Some(conn) = self.0.take() {
-            drop(conn.detach());
-        }
+fn no_two_phase() -> Error {
+    Error::Unsupported {
+        backend: "sqlite",
+        what: "two-phase commit (PREPARE TRANSACTION): SQLite has none".into(),
     }
 }
 

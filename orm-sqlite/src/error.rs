@@ -3,6 +3,18 @@
 //! SQLite names the violated constraint's `table.column` in its message
 //! (`UNIQUE constraint failed: users.name`), which is parsed into the
 //! [`Violation`].
+//!
+//! | SQLite result code | orm error |
+//! |---|---|
+//! | `SQLITE_CONSTRAINT_UNIQUE`, `_PRIMARYKEY` | [`Error::UniqueViolation`] |
+//! | `SQLITE_CONSTRAINT_NOTNULL` | [`Error::NotNullViolation`] |
+//! | `SQLITE_CONSTRAINT_FOREIGNKEY` | [`Error::ForeignKeyViolation`] |
+//! | `SQLITE_CONSTRAINT_CHECK` | [`Error::CheckViolation`] |
+//! | `SQLITE_BUSY_SNAPSHOT` (517) | [`Error::SerializationFailure`]: retry the transaction |
+//! | `SQLITE_BUSY` and its other extended codes, after the busy timeout | [`Error::Busy`] |
+//! | `SQLITE_READONLY` (a read-only transaction's write) | [`Error::ReadOnlyTransaction`] |
+//! | the worker thread gone | [`Error::ConnectionLost`] |
+//! | anything else | [`Error::Database`] with the extended code |
 
 use std::time::Duration;
 
@@ -19,8 +31,13 @@ pub mod codes {
     pub const BUSY: i32 = 5;
     /// `SQLITE_LOCKED`: a table is locked (shared cache, or this connection).
     pub const LOCKED: i32 = 6;
+    /// `SQLITE_READONLY`: a write refused (`PRAGMA query_only`, a read-only file).
+    pub const READONLY: i32 = 8;
     /// `SQLITE_CANTOPEN`: the database file could not be opened.
     pub const CANTOPEN: i32 = 14;
+    /// `SQLITE_BUSY_SNAPSHOT`: a read transaction tried to write, but
+    /// another connection wrote since its snapshot was taken.
+    pub const BUSY_SNAPSHOT: i32 = 517;
     /// `SQLITE_CONSTRAINT_CHECK`
     pub const CONSTRAINT_CHECK: i32 = 275;
     /// `SQLITE_CONSTRAINT_FOREIGNKEY`
@@ -46,6 +63,17 @@ pub const DRIVER_ERROR: &str = "driver";
 
 /// The message SQLite gives a `ROLLBACK` with no transaction open.
 const NO_TRANSACTION_ACTIVE: &str = "no transaction is active";
+
+/// True when `error` is SQLite refusing a `ROLLBACK` because no transaction
+/// is open.
+pub(crate) fn is_no_transaction_error(error: &Error) -> bool {
+    match error {
+        Error::Database { code, message, .. } => {
+            *code == codes::ERROR.to_string() && message.contains(NO_TRANSACTION_ACTIVE)
+        }
+        _ => false,
+    }
+}
 
 /// Converts a sqlx error from running a statement.
 pub(crate) fn from_sqlx(error: sqlx::Error) -> Error {
@@ -117,8 +145,13 @@ fn from_code(code: Option<i32>, message: String, source: sqlx::Error) -> Error {
                 ..Violation::default()
             })
         }
-        // BUSY and LOCKED (and their extended codes) stay database errors
-        // carrying the code until orm has a variant for them.
+        // The snapshot is stale: the transaction must start over.
+        codes::BUSY_SNAPSHOT => Error::SerializationFailure { message },
+        // Locked by another connection for the whole busy timeout.
+        code if codes::primary(code) == codes::BUSY => Error::Busy { message },
+        codes::READONLY => Error::ReadOnlyTransaction { message },
+        // LOCKED (a conflict within this process) and the rest stay
+        // database errors carrying the code.
         _ => Error::Database {
             code: code.to_string(),
             message,

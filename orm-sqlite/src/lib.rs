@@ -31,8 +31,9 @@
 //!
 //! `sqlite://path/to/app.db`, `sqlite:app.db` (relative paths),
 //! `sqlite:///abs/path.db`, and `sqlite::memory:`. orm's own parameters
-//! (`max_connections`, `acquire_timeout`) are read by
-//! [`ConnectOptions`](orm_core::ConnectOptions); sqlx's (`mode=ro|rw|rwc|memory`,
+//! (`max_connections`, `acquire_timeout`, `query_timeout`) are read by
+//! [`ConnectOptions`](orm_core::ConnectOptions), `busy_timeout` (`250ms`,
+//! `5s`; default [`BUSY_TIMEOUT`]) by this crate; sqlx's (`mode=ro|rw|rwc|memory`,
 //! `cache`, `immutable`, `vfs`) pass through. Anything else is an
 //! [`Error::InvalidUrl`](orm_core::Error::InvalidUrl).
 //!
@@ -57,12 +58,18 @@
 //!
 //! # Behavior
 //!
-//! * **Transactions.** orm's session sends `BEGIN`, `COMMIT` and `ROLLBACK`
-//!   itself and records the outcome on the [`SqliteConn`]. A connection
-//!   dropped outside a transaction goes back to the pool; one dropped inside
-//!   a transaction, or after a transaction-control statement was
-//!   interrupted, is rolled back by a task on the current Tokio runtime and
-//!   goes back only once it is outside any transaction; otherwise it is
+//! * **Transactions.** [`Connection::begin`](orm_core::Connection::begin)
+//!   sends `BEGIN`, `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` as the
+//!   [`LockMode`](orm_core::LockMode) says (a session picks `IMMEDIATE`
+//!   when its transaction's first statement writes), and a read-only
+//!   transaction turns `PRAGMA query_only` on until it ends; any isolation
+//!   level is met, SQLite being serializable. The [`SqliteConn`] records the
+//!   outcome, and marks its state unknown when raw SQL holds transaction
+//!   control. A
+//!   connection dropped outside a transaction goes back to the pool; one
+//!   dropped inside a transaction, or after a transaction-control statement
+//!   was interrupted, is rolled back by a task on the current Tokio runtime
+//!   and goes back only once it is outside any transaction; otherwise it is
 //!   closed. A discarded connection is closed, except the one connection of
 //!   `sqlite::memory:`, which is the database itself: it is rolled back and
 //!   kept. A connection dropped outside any Tokio runtime is closed (for
@@ -75,8 +82,14 @@
 //!   Dropping a row stream stops the statement and resets it.
 //! * **Errors.** Constraint failures are classified by SQLite's extended
 //!   result code and carry the table and column SQLite names (see
-//!   [`codes`]); `SQLITE_BUSY` and `SQLITE_LOCKED` are
-//!   [`Error::Database`](orm_core::Error::Database) with their code.
+//!   [`codes`]). `SQLITE_BUSY` after the busy timeout is
+//!   [`Error::Busy`](orm_core::Error::Busy); `SQLITE_BUSY_SNAPSHOT` (a
+//!   deferred transaction's snapshot went stale before its first write) is
+//!   [`Error::SerializationFailure`](orm_core::Error::SerializationFailure),
+//!   and `SQLITE_BUSY` returned at once to a deferred transaction that read
+//!   and then wanted the write lock (SQLite does not wait then, as waiting
+//!   could deadlock) is [`Error::Deadlock`](orm_core::Error::Deadlock): both
+//!   are retried by `Database::transaction_with`.
 //! * **Truncate** is emulated with `DELETE` (see [`Connection::truncate`](orm_core::Connection::truncate)):
 //!   with restart identity the AUTOINCREMENT counter is reset, and with
 //!   cascade every referencing table is emptied first.
@@ -90,8 +103,10 @@ mod dialect;
 mod error;
 mod inspect;
 mod pool;
+mod release;
 mod row;
 mod stream;
+mod transaction;
 mod truncate;
 
 pub use connection::SqliteConn;

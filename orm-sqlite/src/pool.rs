@@ -44,6 +44,7 @@ pub struct Sqlite {
     pool: SqlitePool,
     acquire_timeout: Duration,
     in_memory: bool,
+    query_timeout: Option<Duration>,
 }
 
 impl Sqlite {
@@ -63,15 +64,15 @@ impl Sqlite {
                 "not a SQLite URL: expected sqlite://path, sqlite:path or sqlite::memory:".into(),
             ));
         }
-        let params = UrlParams::of(&options.url);
+        let params = UrlParams::of(&options.url).map_err(invalid)?;
         if params.no_database {
             return Err(invalid(
                 "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
             ));
         }
-        let mut connect = SqliteConnectOptions::from_str(&options.url)
+        let mut connect = SqliteConnectOptions::from_str(&params.sqlx_url)
             .map_err(|e| invalid(e.to_string()))?
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(params.busy_timeout.unwrap_or(BUSY_TIMEOUT))
             .foreign_keys(true)
             .statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         if params.mode.is_none() {
@@ -111,6 +112,7 @@ impl Sqlite {
             pool,
             acquire_timeout,
             in_memory: params.in_memory,
+            query_timeout: options.query_timeout,
         })
     }
 }
@@ -134,24 +136,52 @@ impl Backend for Sqlite {
         let pool = self.pool.clone();
         let timeout = self.acquire_timeout;
         let in_memory = self.in_memory;
+        let query_timeout = self.query_timeout;
         async move {
             let conn = pool.acquire().await.map_err(|e| from_acquire(e, timeout))?;
-            Ok(SqliteConn::new(conn, in_memory))
+            Ok(SqliteConn::new(conn, in_memory, query_timeout))
         }
     }
 
     fn pool_status(&self) -> PoolStatus {
+        let size = self.pool.size() as usize;
         PoolStatus {
             max_size: self.pool.options().get_max_connections() as usize,
-            size: self.pool.size() as usize,
-            idle: self.pool.num_idle(),
+            size,
+            idle: idle(&self.pool, size),
         }
     }
 
+    /// Closes the pool: idle connections now, leased ones as they come
+    /// back (without waiting for them).
     fn close(&self) -> impl Future<Output = ()> + Send {
         let pool = self.pool.clone();
-        async move { pool.close().await }
+        async move {
+            let size = pool.size() as usize;
+            let leased = size > idle(&pool, size);
+            if leased {
+                // sqlx's close marks the pool closed when called, then
+                // closes the idle connections and waits for every leased
+                // one: let that part run on its own.
+                drop(pool.close());
+                let closing = pool.clone();
+                drop(tokio::spawn(async move { closing.close().await }));
+            } else {
+                pool.close().await
+            }
+        }
     }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}
+
+/// The idle connections of `pool`, of `size` in all. sqlx keeps the count
+/// in an atomic that, under churn, can for a moment read one below zero
+/// (wrapped around): clamp it.
+fn idle(pool: &SqlitePool, size: usize) -> usize {
+    pool.num_idle().min(size)
 }
 
 /// The query parameters of a SQLite URL that decide how it is opened.
@@ -163,28 +193,63 @@ struct UrlParams {
     /// No file named (`sqlite://`), which SQLite would take as a private
     /// temporary database.
     no_database: bool,
+    /// orm's `busy_timeout=...`, if set.
+    busy_timeout: Option<Duration>,
+    /// The URL without orm's parameters, for sqlx.
+    sqlx_url: String,
 }
 
 impl UrlParams {
-    fn of(url: &str) -> Self {
+    fn of(url: &str) -> std::result::Result<Self, String> {
         let rest = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
         let (database, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let mode = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(key, _)| *key == "mode")
-            .map(|(_, value)| percent_decode_str(value).decode_utf8_lossy().into_owned())
-            .next_back();
+        let decode = |value: &str| percent_decode_str(value).decode_utf8_lossy().into_owned();
+        let mut mode = None;
+        let mut busy_timeout = None;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("mode", value)) => {
+                    mode = Some(decode(value));
+                    kept.push(pair);
+                }
+                Some(("busy_timeout", value)) => {
+                    busy_timeout = Some(parse_duration(&decode(value)).ok_or_else(|| {
+                        format!(
+                            "`busy_timeout` must be a duration like 5, 5s or 250ms, not `{value}`"
+                        )
+                    })?);
+                }
+                _ => kept.push(pair),
+            }
+        }
         let in_memory = database == ":memory:" || mode.as_deref() == Some("memory");
-        UrlParams {
+        let base = url.split_once('?').map_or(url, |(base, _)| base);
+        let sqlx_url = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok(UrlParams {
             mode,
             in_memory,
             no_database: database.is_empty() && !in_memory,
-        }
+            busy_timeout,
+            sqlx_url,
+        })
     }
+}
+
+/// `250ms`, `5s` or `5` (seconds).
+fn parse_duration(s: &str) -> Option<Duration> {
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms.parse().ok().map(Duration::from_millis);
+    }
+    let secs: f64 = s.strip_suffix('s').unwrap_or(s).parse().ok()?;
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 #[cfg(test)]
@@ -193,16 +258,28 @@ mod tests {
 
     #[test]
     fn memory_urls_are_recognised() {
-        assert!(UrlParams::of("sqlite::memory:").in_memory);
-        assert!(UrlParams::of("sqlite://:memory:").in_memory);
-        assert!(UrlParams::of("sqlite://db?mode=memory").in_memory);
-        let file = UrlParams::of("sqlite://app.db?mode=rwc");
+        let of = |url| UrlParams::of(url).unwrap();
+        assert!(of("sqlite::memory:").in_memory);
+        assert!(of("sqlite://:memory:").in_memory);
+        assert!(of("sqlite://db?mode=memory").in_memory);
+        let file = of("sqlite://app.db?mode=rwc");
         assert!(!file.in_memory);
         assert_eq!(file.mode.as_deref(), Some("rwc"));
-        assert_eq!(UrlParams::of("sqlite:app.db").mode, None);
-        assert!(UrlParams::of("sqlite://").no_database);
-        assert!(UrlParams::of("sqlite:?mode=rwc").no_database);
-        assert!(!UrlParams::of("sqlite::memory:").no_database);
-        assert!(!UrlParams::of("sqlite:app.db").no_database);
+        assert_eq!(of("sqlite:app.db").mode, None);
+        assert!(of("sqlite://").no_database);
+        assert!(of("sqlite:?mode=rwc").no_database);
+        assert!(!of("sqlite::memory:").no_database);
+        assert!(!of("sqlite:app.db").no_database);
+    }
+
+    #[test]
+    fn busy_timeout_is_taken_out_for_sqlx() {
+        let p = UrlParams::of("sqlite://app.db?busy_timeout=250ms&mode=rwc").unwrap();
+        assert_eq!(p.busy_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(p.sqlx_url, "sqlite://app.db?mode=rwc");
+        let p = UrlParams::of("sqlite://app.db?busy_timeout=2").unwrap();
+        assert_eq!(p.busy_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(p.sqlx_url, "sqlite://app.db");
+        assert!(UrlParams::of("sqlite://app.db?busy_timeout=soon").is_err());
     }
 }

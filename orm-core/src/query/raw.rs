@@ -6,13 +6,14 @@ use futures_core::stream::BoxStream;
 
 use crate::error::{Error, Result};
 use crate::row::FromRow;
-use crate::session::{Backend, Session};
+use crate::session::{refuse_transaction_control, Backend, Session};
 use crate::value::{Value, ValueRef};
 
 /// A raw SQL statement with values bound to its placeholders.
 ///
 /// Placeholders are `$1, $2, ...` on both backends (SQLite also takes `?`).
-/// Values are always bound, never spliced into the text.
+/// Values are always bound, never spliced into the text. Transaction
+/// control is refused, as by [`Session::batch`].
 ///
 /// ```no_run
 /// # use orm_core::*;
@@ -93,6 +94,9 @@ impl<'s, B: Backend> Raw<'s, B> {
 
     /// The rows as a stream, decoded as they arrive.
     pub fn fetch_stream<T: FromRow + Send + 's>(self) -> BoxStream<'s, Result<T>> {
+        if let Err(e) = refuse_transaction_control(&self.statement.sql) {
+            return Box::pin(futures_util::stream::once(async { Err(e) }));
+        }
         self.session
             .stream_sql(self.statement.sql, self.statement.binds)
     }
@@ -105,6 +109,7 @@ impl<B: Backend> Session<B> {
     }
 
     async fn run_raw_execute(&mut self, statement: &RawStatement) -> Result<u64> {
+        refuse_transaction_control(&statement.sql)?;
         let binds: Vec<ValueRef<'_>> = statement.binds.iter().map(Value::as_ref).collect();
         self.execute_sql(&statement.sql, &binds).await
     }
@@ -113,6 +118,7 @@ impl<B: Backend> Session<B> {
         &mut self,
         statement: &RawStatement,
     ) -> Result<Vec<T>> {
+        refuse_transaction_control(&statement.sql)?;
         // A raw statement may write: a cancelled one leaves the session failed.
         let binds: Vec<ValueRef<'_>> = statement.binds.iter().map(Value::as_ref).collect();
         self.fetch_sql(&statement.sql, &binds, true).await

@@ -3,10 +3,11 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 
-use super::{ConnectOptions, TxStatus};
+use super::{ConnectOptions, PreparedTransaction, TxOptions, TxStatus};
 use crate::error::Result;
 use crate::row::FromRow;
 use crate::sql::Dialect;
@@ -58,6 +59,10 @@ pub trait Backend: Clone + Send + Sync + Sized + 'static {
     /// Closes the pool: idle connections are closed now, leased ones when
     /// they come back.
     fn close(&self) -> impl Future<Output = ()> + Send;
+
+    /// Waits `duration` on the backend's runtime (the back-off between
+    /// retried transactions; orm-core itself knows no runtime).
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 }
 
 /// A connection leased from a pool.
@@ -65,12 +70,68 @@ pub trait Backend: Clone + Send + Sync + Sized + 'static {
 /// Dropping it returns it to the pool only when its [`TxStatus`] is `Idle`;
 /// otherwise the backend rolls it back first, or closes it, so no connection
 /// ever goes back to the pool inside a transaction.
+///
+/// The status is tracked as statements complete: [`begin`](Self::begin),
+/// [`commit`](Self::commit) and [`rollback`](Self::rollback) set it, and SQL
+/// run through [`batch`](Self::batch), [`execute`](Self::execute) or the
+/// fetch methods that contains transaction control (see
+/// [`controls_transaction`](super::controls_transaction)) makes it
+/// [`TxStatus::Unknown`]. A future dropped mid-statement leaves it as it
+/// was set before the statement (`Unknown` for transaction control), and
+/// the backend also remembers that a statement was interrupted.
 pub trait Connection: Send + 'static {
     /// What the transaction state is known to be.
     fn tx_status(&self) -> TxStatus;
 
-    /// Records the transaction state after a transaction-control statement.
+    /// Records the transaction state after transaction control the
+    /// connection could not see (SQL sent through a driver handle).
     fn set_tx_status(&mut self, status: TxStatus);
+
+    /// Opens a transaction as `options` say (PostgreSQL: `BEGIN ISOLATION
+    /// LEVEL .., READ ONLY, DEFERRABLE`; SQLite: `BEGIN IMMEDIATE` and
+    /// friends). The status is `InTransaction` once it succeeded.
+    fn begin<'a>(
+        &'a mut self,
+        options: &'a TxOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// Commits the open transaction; the status is `Idle` once it succeeded.
+    ///
+    /// When the database refuses the commit (a serialization failure, a
+    /// deferred constraint), that error is returned and the status says
+    /// whether the transaction is over. When the connection is lost or
+    /// times out after `COMMIT` was sent, the error is
+    /// [`Error::CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown)
+    /// and the connection is discarded.
+    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send + '_;
+
+    /// Rolls back the open transaction; the status is `Idle` once it
+    /// succeeded. On a connection that is lost this succeeds without a word
+    /// to the server, which rolls back by itself when a connection ends.
+    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send + '_;
+
+    /// Prepares the open transaction for two-phase commit under the global
+    /// id `gid`; the connection is then outside any transaction.
+    /// [`Error::Unsupported`](crate::Error::Unsupported) where the backend
+    /// or the server has no two-phase commit.
+    fn prepare_transaction<'a>(
+        &'a mut self,
+        gid: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// Commits (`commit == true`) or rolls back the prepared transaction
+    /// `gid`, prepared by any session. Runs outside any transaction.
+    fn finish_prepared<'a>(
+        &'a mut self,
+        gid: &'a str,
+        commit: bool,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// The prepared transactions of the connection's database still
+    /// waiting for a commit or rollback.
+    fn prepared_transactions(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<PreparedTransaction>>> + Send + '_;
 
     /// Runs statements without binds through the simple protocol
     /// (transaction control, DDL).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 
-use super::{Backend, ConnectOptions, PoolStatus, Session};
+use super::{Backend, ConnectOptions, PoolStatus, RetryPolicy, Session, TxOptions};
 use crate::error::{Error, Result};
 use crate::sql::SqlCache;
 use crate::table::TableMeta;
@@ -81,19 +81,39 @@ impl<B: Backend> Database<B> {
     /// A new session. It leases a connection and opens a transaction on its
     /// first statement.
     pub fn session(&self) -> Session<B> {
-        Session::new(self.clone())
+        Session::new(self.clone(), TxOptions::default())
     }
 
-    /// A new session with its transaction already open.
+    /// A new session whose transactions begin as `options` say.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(db: &Database<B>) -> Result<()> {
+    /// let mut report = db.session_with(TxOptions::new().isolation(IsolationLevel::RepeatableRead).read_only());
+    /// let totals: Vec<(i64,)> = report.raw("SELECT sum(balance) FROM accounts").fetch_all().await?;
+    /// report.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn session_with(&self, options: impl Into<TxOptions>) -> Session<B> {
+        Session::new(self.clone(), options.into())
+    }
+
+    /// A new session whose transaction is already open.
     pub async fn begin(&self) -> Result<Session<B>> {
-        let mut session = self.session();
+        self.begin_with(TxOptions::default()).await
+    }
+
+    /// A new session whose transaction is already open, begun as `options` say.
+    pub async fn begin_with(&self, options: impl Into<TxOptions>) -> Result<Session<B>> {
+        let mut session = self.session_with(options);
         session.start().await?;
         Ok(session)
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
     /// when it returns `Err` or panics (the panic then continues, and the
-    /// connection is closed rather than reused).
+    /// connection is closed rather than reused). The transaction begins
+    /// with `f`'s first statement.
     ///
     /// ```no_run
     /// # use orm_core::*;
@@ -111,23 +131,59 @@ impl<B: Backend> Database<B> {
         F: AsyncFnOnce(&mut Session<B>) -> Result<R, E>,
         E: From<Error>,
     {
-        let mut session = self.begin().await?;
+        let mut session = self.session();
         let outcome = AssertUnwindSafe(f(&mut session)).catch_unwind().await;
-        match outcome {
-            Ok(Ok(value)) => {
-                session.commit().await?;
-                Ok(value)
+        finish(&mut session, outcome).await
+    }
+
+    /// Runs `f` in a transaction begun as `options` say, and runs it again,
+    /// from the start, when the transaction fails with
+    /// [`Error::SerializationFailure`] or [`Error::Deadlock`] — raised by a
+    /// statement or by `COMMIT` — as long as `options.retry` allows (with
+    /// no policy, it runs once). Between attempts it waits as the
+    /// [`RetryPolicy`] says. Any other error, and the last retryable one,
+    /// is returned as it is. [`Session::attempt`] tells `f` which attempt
+    /// it is in.
+    ///
+    /// Whether to retry is decided by what the session saw, not by `f`'s
+    /// error type: a closure that maps errors into its own type is retried
+    /// all the same.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(db: &Database<B>) -> Result<()> {
+    /// db.transaction_with(TxOptions::serializable().retry(RetryPolicy::default()), async |s| {
+    ///     if s.attempt() > 1 {
+    ///         eprintln!("retrying, attempt {}", s.attempt());
+    ///     }
+    ///     s.raw("UPDATE accounts SET balance = balance - 10 WHERE id = $1").bind(1i64).execute().await?;
+    ///     s.raw("UPDATE accounts SET balance = balance + 10 WHERE id = $1").bind(2i64).execute().await?;
+    ///     Ok::<_, Error>(())
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_with<R, E, F>(
+        &self,
+        options: impl Into<TxOptions>,
+        mut f: F,
+    ) -> Result<R, E>
+    where
+        F: AsyncFnMut(&mut Session<B>) -> Result<R, E>,
+        E: From<Error>,
+    {
+        let options = options.into();
+        let policy = options.retry.unwrap_or_else(RetryPolicy::never);
+        let mut session = self.session_with(options);
+        loop {
+            let outcome = AssertUnwindSafe(f(&mut session)).catch_unwind().await;
+            let result = finish(&mut session, outcome).await;
+            if result.is_err() && session.retryable && session.attempt < policy.max_attempts {
+                self.backend().sleep(policy.delay(session.attempt)).await;
+                session.attempt += 1;
+                continue;
             }
-            Ok(Err(e)) => {
-                // The caller's error says more than a failed ROLLBACK would;
-                // a connection that cannot roll back is discarded anyway.
-                let _ = session.rollback().await;
-                Err(e)
-            }
-            Err(panic) => {
-                session.discard_connection();
-                std::panic::resume_unwind(panic)
-            }
+            return result;
         }
     }
 
@@ -164,5 +220,28 @@ impl<B: Backend> Database<B> {
     /// Closes the pool.
     pub async fn close(&self) {
         self.inner.backend.close().await
+    }
+}
+
+/// Ends the transaction `f` ran in, as its outcome says.
+async fn finish<B: Backend, R, E: From<Error>>(
+    session: &mut Session<B>,
+    outcome: std::thread::Result<Result<R, E>>,
+) -> Result<R, E> {
+    match outcome {
+        Ok(Ok(value)) => {
+            session.commit().await?;
+            Ok(value)
+        }
+        Ok(Err(e)) => {
+            // The caller's error says more than a failed ROLLBACK would;
+            // a connection that cannot roll back is discarded anyway.
+            let _ = session.rollback().await;
+            Err(e)
+        }
+        Err(panic) => {
+            session.discard_connection();
+            std::panic::resume_unwind(panic)
+        }
     }
 }

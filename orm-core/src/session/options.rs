@@ -22,13 +22,15 @@ pub enum Scheme {
 /// |---|---|---|
 /// | `max_connections` (or `pool_size`) | most pooled connections | 10 (1 for `sqlite::memory:`) |
 /// | `acquire_timeout` | wait for a free connection: `30`, `30s`, `500ms` | 30 s |
+/// | `query_timeout` | wait for the reply to any one statement (`BEGIN` and `COMMIT` included); past it the connection is closed and the statement fails with [`Error::Timeout`] (or [`Error::CommitOutcomeUnknown`] for `COMMIT`) | none |
 ///
 /// ```
 /// use orm_core::ConnectOptions;
 /// use std::time::Duration;
-/// let o = ConnectOptions::parse("postgres://localhost/app?pool_size=4&acquire_timeout=250ms").unwrap();
+/// let o = ConnectOptions::parse("postgres://localhost/app?pool_size=4&acquire_timeout=250ms&query_timeout=5s").unwrap();
 /// assert_eq!(o.max_connections, Some(4));
 /// assert_eq!(o.acquire_timeout, Some(Duration::from_millis(250)));
+/// assert_eq!(o.query_timeout, Some(Duration::from_secs(5)));
 /// assert_eq!(o.url, "postgres://localhost/app");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,9 @@ pub struct ConnectOptions {
     pub max_connections: Option<usize>,
     /// How long to wait for a free connection.
     pub acquire_timeout: Option<Duration>,
+    /// How long to wait for the reply to one statement before giving the
+    /// connection up: a guard against a server or network that hangs.
+    pub query_timeout: Option<Duration>,
 }
 
 impl ConnectOptions {
@@ -69,6 +74,7 @@ impl ConnectOptions {
             url: base.to_string(),
             max_connections: None,
             acquire_timeout: None,
+            query_timeout: None,
         };
         let mut rest = Vec::new();
         for pair in query
@@ -89,12 +95,17 @@ impl ConnectOptions {
                     }
                     options.max_connections = Some(n);
                 }
-                "acquire_timeout" => {
-                    options.acquire_timeout = Some(parse_duration(value).ok_or_else(|| {
+                "acquire_timeout" | "query_timeout" => {
+                    let duration = parse_duration(value).ok_or_else(|| {
                         invalid(format!(
-                            "`acquire_timeout` must be a duration like 30, 30s or 500ms, not `{value}`"
+                            "`{key}` must be a duration like 30, 30s or 500ms, not `{value}`"
                         ))
-                    })?);
+                    })?;
+                    if key == "acquire_timeout" {
+                        options.acquire_timeout = Some(duration);
+                    } else {
+                        options.query_timeout = Some(duration);
+                    }
                 }
                 _ => rest.push(pair),
             }
@@ -115,6 +126,12 @@ impl ConnectOptions {
     /// Sets how long to wait for a free connection.
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how long to wait for the reply to one statement.
+    pub fn query_timeout(mut self, timeout: Duration) -> Self {
+        self.query_timeout = Some(timeout);
         self
     }
 

@@ -1,17 +1,8 @@
 //! [`Session`]: the state machine around one transaction at a time.
 
-use std::sync::Arc;
-
-use futures_core::stream::BoxStream;
-use futures_util::TryStreamExt;
-
-use super::{Backend, Connection, Database, SessionState, TxStatus};
+use super::nested::Savepoints;
+use super::{Backend, Connection, Database, SessionState, TxOptions, TxStatus};
 use crate::error::{Error, Result};
-use crate::query::{Delete, Insert, Select, Truncate, Update};
-use crate::row::FromRow;
-use crate::sql::{compile, Render};
-use crate::table::Table;
-use crate::value::{Value, ValueRef};
 
 /// A window onto one pooled connection and its transaction.
 ///
@@ -19,18 +10,29 @@ use crate::value::{Value, ValueRef};
 /// first statement (or by [`Session::start`]). After [`commit`](Session::commit)
 /// or [`rollback`](Session::rollback) the connection goes back to the pool and
 /// the session stays usable: the next statement opens a new transaction.
+/// Inside a transaction, [`savepoint`](Session::savepoint),
+/// [`nested`](Session::nested) and [`transaction`](Session::transaction)
+/// nest further transactions as savepoints.
 ///
 /// Dropping a session whose transaction is open rolls it back; its connection
 /// never returns to the pool inside a transaction.
 pub struct Session<B: Backend> {
-    db: Database<B>,
-    conn: Option<B::Conn>,
-    state: SessionState,
+    pub(super) db: Database<B>,
+    pub(super) conn: Option<B::Conn>,
+    pub(super) state: SessionState,
     /// Set while a write is on the wire; still set on entry means the
     /// future running it was dropped, so the write's outcome is unknown.
-    write_in_flight: bool,
+    pub(super) write_in_flight: bool,
+    /// How the next transaction begins.
+    pub(super) options: TxOptions,
+    /// The open savepoints of the transaction.
+    pub(super) savepoints: Savepoints,
+    /// The current transaction failed in a way a retry may cure.
+    pub(super) retryable: bool,
+    /// Which run of `Database::transaction_with` this is (1-based).
+    pub(super) attempt: u32,
     /// Statements sent by queries and writes (not BEGIN / COMMIT / ROLLBACK).
-    statements: u64,
+    pub(super) statements: u64,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -38,24 +40,29 @@ impl<B: Backend> std::fmt::Debug for Session<B> {
         f.debug_struct("Session")
             .field("backend", &self.db.backend().name())
             .field("state", &self.state)
+            .field("savepoints", &self.savepoints.len())
             .finish()
     }
 }
 
 impl<B: Backend> Session<B> {
-    pub(crate) fn new(db: Database<B>) -> Self {
+    pub(crate) fn new(db: Database<B>, options: TxOptions) -> Self {
         Session {
             db,
             conn: None,
             state: SessionState::NotStarted,
             write_in_flight: false,
+            options,
+            savepoints: Savepoints::default(),
+            retryable: false,
+            attempt: 1,
             statements: 0,
         }
     }
 
-    /// How many statements this session's queries and writes have sent
-    /// (transaction control, `BEGIN` / `COMMIT` / `ROLLBACK`, not counted).
-    /// Shows, for instance, that eager loading runs one query per level.
+    /// How many statements this session has sent for queries and writes
+    /// (transaction control is not counted): a way to see that eager loading
+    /// sends one query per level.
     ///
     /// ```no_run
     /// # use orm_core::*;
@@ -69,6 +76,15 @@ impl<B: Backend> Session<B> {
         self.statements
     }
 
+    /// Marks the open transaction failed: a write of several statements was
+    /// cancelled between two of them, so only part of it happened and the
+    /// transaction can only be rolled back.
+    pub(crate) fn fail_transaction(&mut self) {
+        if self.state == SessionState::Active {
+            self.state = SessionState::Failed;
+        }
+    }
+
     /// The session's state.
     pub fn state(&self) -> SessionState {
         self.state
@@ -79,6 +95,30 @@ impl<B: Backend> Session<B> {
         &self.db
     }
 
+    /// How this session's transactions begin.
+    pub fn options(&self) -> TxOptions {
+        self.options
+    }
+
+    /// Sets how this session's next transactions begin; the open one, if
+    /// any, keeps its own.
+    pub fn set_options(&mut self, options: TxOptions) {
+        self.options = options;
+    }
+
+    /// Which run of [`Database::transaction_with`] this is: 1 for the
+    /// first, 2 for the first retry, and so on (1 outside `transaction_with`).
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// True when the current (or last) transaction failed with an error that
+    /// retrying the whole transaction may cure (a serialization failure or a
+    /// deadlock, raised by a statement or by `COMMIT`).
+    pub fn failed_retryably(&self) -> bool {
+        self.retryable
+    }
+
     /// Leases a connection and opens a transaction now, rather than on the
     /// first statement.
     ///
@@ -86,92 +126,131 @@ impl<B: Backend> Session<B> {
     /// [`Error::InvalidState`].
     pub async fn start(&mut self) -> Result<()> {
         match self.state {
-            SessionState::NotStarted | SessionState::Committed | SessionState::RolledBack => {
-                self.begin().await
+            SessionState::Active | SessionState::Failed | SessionState::Closed => {
+                Err(Error::InvalidState {
+                    state: self.state,
+                    operation: "start",
+                    hint: "commit or roll back the open transaction first",
+                })
             }
-            state => Err(Error::InvalidState {
-                state,
-                operation: "start",
-                hint: "commit or roll back the open transaction first",
-            }),
+            _ => self.begin(false).await,
         }
     }
 
-    async fn begin(&mut self) -> Result<()> {
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            None => self.conn.insert(self.db.backend().acquire().await?),
-        };
-        let mut result = Ok(());
-        if conn.tx_status() != TxStatus::Idle {
-            // A BEGIN or COMMIT of ours was interrupted: clear whatever it left.
-            conn.set_tx_status(TxStatus::Unknown);
-            result = conn.batch("ROLLBACK").await;
-        }
-        if result.is_ok() {
-            conn.set_tx_status(TxStatus::Unknown);
-            result = conn.batch("BEGIN").await;
-        }
-        if let Err(e) = result {
-            // A connection that cannot begin is not to be trusted again.
-            if let Some(mut conn) = self.conn.take() {
-                conn.discard();
+    /// Opens a transaction, leasing a connection first. `writes` says
+    /// whether the statement that asked for it writes (SQLite then takes
+    /// the write lock at once).
+    pub(super) async fn begin(&mut self, writes: bool) -> Result<()> {
+        let options = self.options.for_first_statement(writes);
+        // A connection that died while idle in the pool fails here, before
+        // any work of the transaction exists: another one may be tried, so
+        // a server restart costs no error. Inside a transaction, never.
+        let mut tries_left = self.db.pool_status().max_size + 1;
+        loop {
+            tries_left -= 1;
+            let conn = match &mut self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(self.db.backend().acquire().await?),
+            };
+            let mut result = Ok(());
+            if conn.tx_status() != TxStatus::Idle {
+                // A BEGIN or COMMIT of ours was interrupted: clear whatever it left.
+                result = conn.rollback().await;
             }
-            return Err(e);
+            if result.is_ok() {
+                result = conn.begin(&options).await;
+            }
+            match result {
+                Ok(()) => {
+                    self.state = SessionState::Active;
+                    self.write_in_flight = false;
+                    self.retryable = false;
+                    self.savepoints.clear();
+                    return Ok(());
+                }
+                Err(e) => {
+                    // Back to the backend, which rolls it back or closes it.
+                    self.conn = None;
+                    if tries_left == 0 || !matches!(e, Error::ConnectionLost { .. }) {
+                        return Err(e);
+                    }
+                }
+            }
         }
-        conn.set_tx_status(TxStatus::InTransaction);
-        self.state = SessionState::Active;
-        self.write_in_flight = false;
-        Ok(())
     }
 
     /// Commits the transaction; the connection goes back to the pool.
     ///
     /// With no transaction open this does nothing. In a [`SessionState::Failed`]
     /// session it rolls back, commits nothing, and returns
-    /// [`Error::InvalidState`].
+    /// [`Error::InvalidState`]. When the database refuses the commit (a
+    /// serialization failure, say) the transaction is rolled back and the
+    /// error returned. When the connection is lost after `COMMIT` was sent,
+    /// the error is [`Error::CommitOutcomeUnknown`] and the session
+    /// [`SessionState::CommitUnknown`].
     pub async fn commit(&mut self) -> Result<()> {
-        if self.write_in_flight {
-            self.state = SessionState::Failed;
-        }
+        self.settle_cancelled_write();
+        self.settle_abandoned().await?;
         match self.state {
             SessionState::Active => {}
             SessionState::Failed => {
-                self.end("ROLLBACK", SessionState::RolledBack).await?;
+                self.rollback().await?;
                 return Err(Error::InvalidState {
                     state: SessionState::Failed,
                     operation: "commit",
                     hint: "a statement failed in this transaction, so it was rolled back and nothing was committed",
                 });
             }
-            SessionState::Closed => {
-                return Err(Error::InvalidState {
-                    state: SessionState::Closed,
-                    operation: "commit",
-                    hint: "open a new session",
-                })
+            SessionState::Closed => return Err(closed("commit")),
+            _ => return Ok(()),
+        }
+        self.savepoints.clear();
+        let Some(mut conn) = self.conn.take() else {
+            self.state = SessionState::RolledBack;
+            return Err(lost_connection("commit"));
+        };
+        // Dropped from here on, the COMMIT may or may not land.
+        self.state = SessionState::CommitUnknown;
+        match conn.commit().await {
+            Ok(()) => {
+                self.state = SessionState::Committed;
+                Ok(())
             }
-            SessionState::NotStarted | SessionState::Committed | SessionState::RolledBack => {
-                return Ok(())
+            Err(e @ Error::CommitOutcomeUnknown { .. }) => Err(e),
+            Err(e) => {
+                // Refused: over on the server, or rolled back when `conn`
+                // goes back to the backend.
+                self.retryable |= e.is_retryable();
+                self.state = SessionState::RolledBack;
+                Err(e)
             }
         }
-        self.end("COMMIT", SessionState::Committed).await
     }
 
     /// Rolls the transaction back; the connection goes back to the pool.
     ///
-    /// With no transaction open this does nothing.
+    /// With no transaction open this does nothing. A connection that was
+    /// lost needs no rollback: the server rolled back when it went.
     pub async fn rollback(&mut self) -> Result<()> {
         match self.state {
-            SessionState::Active | SessionState::Failed => {
-                self.end("ROLLBACK", SessionState::RolledBack).await
+            SessionState::Active | SessionState::Failed => {}
+            SessionState::Closed => return Err(closed("roll back")),
+            _ => return Ok(()),
+        }
+        self.savepoints.clear();
+        self.write_in_flight = false;
+        // Even if this future is dropped, the backend rolls the connection
+        // back before reuse: the transaction is rolled back either way.
+        self.state = SessionState::RolledBack;
+        match self.conn.take() {
+            Some(mut conn) => {
+                let result = conn.rollback().await;
+                if result.is_err() {
+                    conn.discard();
+                }
+                result
             }
-            SessionState::Closed => Err(Error::InvalidState {
-                state: SessionState::Closed,
-                operation: "roll back",
-                hint: "open a new session",
-            }),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -187,273 +266,90 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    async fn end(&mut self, sql: &'static str, next: SessionState) -> Result<()> {
-        self.write_in_flight = false;
-        let Some(mut conn) = self.conn.take() else {
-            self.state = next;
-            return Ok(());
-        };
-        conn.set_tx_status(TxStatus::Unknown);
-        match conn.batch(sql).await {
-            Ok(()) => {
-                conn.set_tx_status(TxStatus::Idle);
-                self.state = next;
-                Ok(())
-            }
-            Err(e) => {
-                // The transaction's fate is the server's now; this connection
-                // is not to be trusted again.
-                conn.discard();
-                self.state = SessionState::RolledBack;
-                Err(e)
-            }
-        }
-    }
-
     /// Never let this session's connection back into the pool (after a panic).
     pub(crate) fn discard_connection(&mut self) {
         if let Some(conn) = &mut self.conn {
             conn.discard();
         }
         self.conn = None;
+        self.savepoints.clear();
         self.state = SessionState::RolledBack;
     }
 
-    /// Marks the open transaction failed: a write of several statements was
-    /// cancelled between two of them, so only part of it happened and the
-    /// transaction can only be rolled back.
-    pub(crate) fn fail_transaction(&mut self) {
-        if self.state == SessionState::Active {
-            self.state = SessionState::Failed;
+    /// A write whose future was dropped mid-flight fails the transaction.
+    pub(super) fn settle_cancelled_write(&mut self) {
+        if self.write_in_flight {
+            self.write_in_flight = false;
+            if self.state == SessionState::Active {
+                self.state = SessionState::Failed;
+            }
         }
     }
 
     /// The connection, opening a transaction first when none is open.
     /// `writes` marks the statement about to run as one that changes data.
-    async fn active(&mut self, operation: &'static str, writes: bool) -> Result<&mut B::Conn> {
+    pub(super) async fn active(
+        &mut self,
+        operation: &'static str,
+        writes: bool,
+    ) -> Result<&mut B::Conn> {
         if self.write_in_flight {
-            self.write_in_flight = false;
-            self.state = SessionState::Failed;
-            return Err(Error::InvalidState {
-                state: SessionState::Failed,
-                operation,
-                hint: "an earlier write was cancelled before it finished, so its outcome is unknown: roll back",
-            });
+            self.settle_cancelled_write();
+            if !self.savepoints.has_abandoned() {
+                return Err(Error::InvalidState {
+                    state: SessionState::Failed,
+                    operation,
+                    hint: "an earlier write was cancelled before it finished, so its outcome is unknown: roll back",
+                });
+            }
         }
+        self.settle_abandoned().await?;
         match self.state {
             SessionState::Active => {}
-            SessionState::NotStarted | SessionState::Committed | SessionState::RolledBack => {
-                self.begin().await?
-            }
             SessionState::Failed => {
                 return Err(Error::InvalidState {
                     state: SessionState::Failed,
                     operation,
-                    hint: "a statement failed in this transaction: roll back first",
+                    hint: "a statement failed in this transaction: roll back (or roll back to a savepoint) first",
                 })
             }
-            SessionState::Closed => {
-                return Err(Error::InvalidState {
-                    state: SessionState::Closed,
-                    operation,
-                    hint: "open a new session",
-                })
-            }
+            SessionState::Closed => return Err(closed(operation)),
+            _ => self.begin(writes).await?,
         }
         self.write_in_flight = writes;
         match self.conn.as_mut() {
             Some(conn) => Ok(conn),
-            None => Err(Error::InvalidState {
-                state: self.state,
-                operation,
-                hint: "the session lost its connection: roll back",
-            }),
+            None => Err(lost_connection(operation)),
         }
     }
 
-    fn track<T>(&mut self, result: Result<T>) -> Result<T> {
-        if result.is_err() && self.state == SessionState::Active {
-            self.state = SessionState::Failed;
+    /// Records the outcome of a statement: a failure fails the transaction,
+    /// unless nothing reached the database.
+    pub(super) fn track<T>(&mut self, result: Result<T>) -> Result<T> {
+        self.write_in_flight = false;
+        if let Err(e) = &result {
+            self.retryable |= e.is_retryable();
+            let nothing_sent = matches!(e, Error::TooManyBinds { .. } | Error::InvalidBind { .. });
+            if self.state == SessionState::Active && !nothing_sent {
+                self.state = SessionState::Failed;
+            }
         }
         result
     }
+}
 
-    /// Compiles and runs a statement that changes data; returns rows affected.
-    pub(crate) async fn run_execute<Q: Render + Sync + ?Sized>(
-        &mut self,
-        query: &Q,
-    ) -> Result<u64> {
-        let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
-        self.execute_sql(&compiled.sql, &compiled.binds).await
+pub(super) fn closed(operation: &'static str) -> Error {
+    Error::InvalidState {
+        state: SessionState::Closed,
+        operation,
+        hint: "open a new session",
     }
+}
 
-    /// Runs SQL text that changes data; returns rows affected.
-    pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
-        let conn = self.active("execute a statement", true).await?;
-        let result = conn.execute(sql, binds).await;
-        self.statements += 1;
-        self.write_in_flight = false;
-        self.track(result)
-    }
-
-    /// Compiles and runs a query, decoding all rows. `writes` marks
-    /// statements that change data (INSERT .. RETURNING).
-    pub(crate) async fn run_fetch<R, Q>(&mut self, query: &Q, writes: bool) -> Result<Vec<R>>
-    where
-        R: FromRow + Send + 'static,
-        Q: Render + Sync + ?Sized,
-    {
-        let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
-        self.fetch_sql(&compiled.sql, &compiled.binds, writes).await
-    }
-
-    /// Runs SQL text, decoding all rows.
-    pub(crate) async fn fetch_sql<R>(
-        &mut self,
-        sql: &str,
-        binds: &[ValueRef<'_>],
-        writes: bool,
-    ) -> Result<Vec<R>>
-    where
-        R: FromRow + Send + 'static,
-    {
-        let conn = self.active("run a query", writes).await?;
-        let result = conn.fetch_all(sql, binds).await;
-        self.statements += 1;
-        self.write_in_flight = false;
-        self.track(result)
-    }
-
-    /// Compiles and runs a query as a stream of decoded rows.
-    pub(crate) fn run_stream<'s, R, Q>(&'s mut self, query: Q) -> BoxStream<'s, Result<R>>
-    where
-        R: FromRow + Send + 's,
-        Q: Render + Send + 's,
-    {
-        let compiled = compile(&query, self.db.backend().dialect(), self.db.cache());
-        let binds: Vec<Value> = compiled.binds.iter().map(ValueRef::to_owned).collect();
-        self.stream_sql(compiled.sql, binds)
-    }
-
-    /// Runs SQL text as a stream of decoded rows.
-    pub(crate) fn stream_sql<'s, R>(
-        &'s mut self,
-        sql: Arc<str>,
-        binds: Vec<Value>,
-    ) -> BoxStream<'s, Result<R>>
-    where
-        R: FromRow + Send + 's,
-    {
-        let open = async move {
-            self.active("stream a query", false).await?;
-            self.statements += 1;
-            let Session { conn, state, .. } = self;
-            let conn = conn.as_mut().ok_or(Error::InvalidState {
-                state: *state,
-                operation: "stream a query",
-                hint: "the session lost its connection: roll back",
-            })?;
-            let rows = conn.fetch_stream::<R>(sql, binds).inspect_err(move |_| {
-                if *state == SessionState::Active {
-                    *state = SessionState::Failed;
-                }
-            });
-            Ok::<_, Error>(rows)
-        };
-        Box::pin(futures_util::stream::once(open).try_flatten())
-    }
-
-    /// Starts a `SELECT` of `T` rows.
-    ///
-    /// ```no_run
-    /// # use orm_core::*;
-    /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>) -> Result<()> {
-    /// let everyone: Vec<User> = s.select::<User>().all().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn select<T: Table>(&mut self) -> Select<'_, T, B> {
-        Select::new(self)
-    }
-
-    /// Starts a multi-row `INSERT` of `T` rows.
-    pub fn insert<T: Table>(&mut self) -> Insert<'_, '_, T, B> {
-        Insert::new(self)
-    }
-
-    /// Starts a bulk `UPDATE` of `T` rows.
-    pub fn update<T: Table>(&mut self) -> Update<'_, T, B> {
-        Update::new(self)
-    }
-
-    /// Starts a bulk `DELETE` of `T` rows.
-    pub fn delete<T: Table>(&mut self) -> Delete<'_, T, B> {
-        Delete::new(self)
-    }
-
-    /// Starts emptying `T`'s table. Await it, or set options first:
-    /// `s.truncate::<User>().cascade().await?`.
-    pub fn truncate<T: Table>(&mut self) -> Truncate<'_, T, B> {
-        Truncate::new(self)
-    }
-
-    pub(crate) async fn run_truncate(
-        &mut self,
-        table: &'static crate::table::TableMeta,
-        options: super::TruncateOptions,
-    ) -> Result<()> {
-        let conn = self.active("truncate", true).await?;
-        let result = conn.truncate(table, options).await;
-        self.write_in_flight = false;
-        self.track(result)
-    }
-
-    /// Runs raw SQL without parameters (one or more statements separated by
-    /// `;`) inside the session's transaction: the escape hatch for DDL and
-    /// migrations. Never build `sql` from user input; bind values through
-    /// the query builders instead.
-    pub async fn batch(&mut self, sql: &str) -> Result<()> {
-        let conn = self.active("run SQL", true).await?;
-        let result = conn.batch(sql).await;
-        self.write_in_flight = false;
-        self.track(result)
-    }
-
-    /// Runs DDL statements in the session's transaction.
-    pub(crate) async fn run_batch(&mut self, statements: &[String]) -> Result<()> {
-        for sql in statements {
-            let conn = self.active("run DDL", true).await?;
-            let result = conn.batch(sql).await;
-            self.write_in_flight = false;
-            self.track(result)?;
-        }
-        Ok(())
-    }
-
-    /// Creates the tables of `tables` (and their indexes) in this session's
-    /// transaction, each after the tables it references (see
-    /// [`ddl::create_tables`](crate::sql::ddl::create_tables)). With
-    /// `if_not_exists`, existing tables are left alone.
-    pub async fn create_tables(
-        &mut self,
-        tables: &[&'static crate::table::TableMeta],
-        if_not_exists: bool,
-    ) -> Result<()> {
-        let dialect = self.db.backend().dialect();
-        let statements = crate::sql::ddl::create_tables(dialect, tables, if_not_exists);
-        self.run_batch(&statements).await
-    }
-
-    /// Drops the tables of `tables`, each before the tables it references,
-    /// otherwise in reverse order (see
-    /// [`ddl::drop_tables`](crate::sql::ddl::drop_tables)). With
-    /// `if_exists`, missing tables are skipped.
-    pub async fn drop_tables(
-        &mut self,
-        tables: &[&'static crate::table::TableMeta],
-        if_exists: bool,
-    ) -> Result<()> {
-        let dialect = self.db.backend().dialect();
-        let statements = crate::sql::ddl::drop_tables(dialect, tables, if_exists);
-        self.run_batch(&statements).await
+fn lost_connection(operation: &'static str) -> Error {
+    Error::InvalidState {
+        state: SessionState::Failed,
+        operation,
+        hint: "the session lost its connection: roll back",
     }
 }

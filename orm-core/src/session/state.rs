@@ -6,11 +6,18 @@ use std::fmt;
 ///
 /// ```text
 /// NotStarted --start / first statement--> Active --commit--> Committed
-///                                           |   \--rollback--> RolledBack
+///                                           |  |  \--rollback--> RolledBack
+///                                           |  \--prepare(gid)--> Prepared
+///                                           |  \--COMMIT sent, no reply--> CommitUnknown
 ///                                           \--a statement fails--> Failed --rollback--> RolledBack
-/// Committed / RolledBack --next statement--> Active (a new transaction)
+///                                                 Failed --rollback_to(savepoint)--> Active
+/// Committed / RolledBack / Prepared / CommitUnknown --next statement--> Active (a new transaction)
 /// any --close--> Closed
 /// ```
+///
+/// Savepoints live inside `Active`: a statement that fails within one
+/// makes the session `Failed`, and rolling back to the savepoint makes it
+/// `Active` again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionState {
     /// No connection held, no transaction open yet.
@@ -18,12 +25,22 @@ pub enum SessionState {
     /// A connection is held and its transaction is open.
     Active,
     /// A statement failed (or a write was cancelled mid-flight): the
-    /// transaction can only be rolled back.
+    /// transaction can only be rolled back (or rolled back to a savepoint).
     Failed,
     /// The last transaction committed; the next statement opens a new one.
     Committed,
     /// The last transaction rolled back; the next statement opens a new one.
     RolledBack,
+    /// The last transaction was prepared for two-phase commit
+    /// ([`Session::prepare`](crate::Session::prepare)); it now waits on the
+    /// server for `commit_prepared` or `rollback_prepared`. The next
+    /// statement opens a new transaction.
+    Prepared,
+    /// `COMMIT` (or `PREPARE TRANSACTION`) was sent but its reply never came
+    /// (the connection was lost, or the future awaiting it dropped): the
+    /// transaction may have committed or not. The session holds no
+    /// connection; the next statement opens a new transaction.
+    CommitUnknown,
     /// Closed for good.
     Closed,
 }
@@ -36,6 +53,8 @@ impl fmt::Display for SessionState {
             SessionState::Failed => "failed",
             SessionState::Committed => "committed",
             SessionState::RolledBack => "rolled back",
+            SessionState::Prepared => "prepared",
+            SessionState::CommitUnknown => "of unknown commit outcome",
             SessionState::Closed => "closed",
         })
     }

@@ -4,10 +4,10 @@ use orm_core::{Backend, Connection, Error, SqlType, ValueRef};
 
 use crate::common::TestDb;
 
-fn database_error(e: Error) -> (String, String) {
+fn bind_error(e: Error) -> (usize, String) {
     match e {
-        Error::Database { code, message, .. } => (code, message),
-        other => panic!("expected a database error, got {other:?}"),
+        Error::InvalidBind { parameter, reason } => (parameter, reason),
+        other => panic!("expected a bind error, got {other:?}"),
     }
 }
 
@@ -107,10 +107,10 @@ async fn a_value_of_the_wrong_type_names_the_parameter_and_both_types() {
         .await
         .unwrap_err();
     assert_eq!(
-        database_error(err),
+        bind_error(err),
         (
-            "42804".to_string(),
-            "parameter $2 has type int4 but the value bound to it is i64".to_string()
+            2,
+            "the parameter has type int4 but the value bound to it is i64".to_string()
         )
     );
     let err = conn
@@ -118,17 +118,17 @@ async fn a_value_of_the_wrong_type_names_the_parameter_and_both_types() {
         .await
         .unwrap_err();
     assert_eq!(
-        database_error(err),
+        bind_error(err),
         (
-            "42804".to_string(),
-            "parameter $1 has type int8 but the value bound to it is text".to_string()
+            1,
+            "the parameter has type int8 but the value bound to it is text".to_string()
         )
     );
     let err = conn
         .execute("SELECT $1::int8, $2::int8", &[ValueRef::I64(1)])
         .await
         .unwrap_err();
-    assert_eq!(database_error(err).0, "08P01");
+    assert_eq!(bind_error(err).0, 0);
     // Nothing was sent, so the connection is as good as before.
     assert_eq!(conn.execute("SELECT 1", &[]).await.unwrap(), 1);
 }
@@ -207,7 +207,10 @@ async fn feature_values_round_trip() {
         .await
         .unwrap_err();
     assert_eq!(
-        database_error(err).1,
-        "parameter $1 has type timestamptz but the value bound to it is datetime"
+        bind_error(err),
+        (
+            1,
+            "the parameter has type timestamptz but the value bound to it is datetime".to_string()
+        )
     );
 }

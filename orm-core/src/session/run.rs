@@ -1,0 +1,224 @@
+//! Running statements in a session: the builders' entry points, raw SQL
+//! and DDL, each inside the session's transaction.
+
+use std::sync::Arc;
+
+use futures_core::stream::BoxStream;
+use futures_util::TryStreamExt;
+
+use super::{controls_transaction, Backend, Connection, Session, SessionState};
+use crate::error::{Error, Result};
+use crate::query::{Delete, Insert, Select, Truncate, Update};
+use crate::row::FromRow;
+use crate::sql::{compile, Render};
+use crate::table::Table;
+use crate::value::{Value, ValueRef};
+
+/// Refuses raw SQL that would open, end or nest the session's transaction
+/// behind its back: the session could no longer keep its promises (lazy
+/// transactions, savepoints, nothing uncommitted ever committed).
+pub(crate) fn refuse_transaction_control(sql: &str) -> Result<()> {
+    if controls_transaction(sql) {
+        return Err(Error::InvalidQuery {
+            table: "raw SQL",
+            reason: "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, PREPARE TRANSACTION) \
+                     cannot run inside a session: use start, commit, rollback, savepoint, release, \
+                     rollback_to or prepare, or a connection leased with db.backend().acquire()"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+impl<B: Backend> Session<B> {
+    /// Compiles and runs a statement that changes data; returns rows affected.
+    pub(crate) async fn run_execute<Q: Render + Sync + ?Sized>(
+        &mut self,
+        query: &Q,
+    ) -> Result<u64> {
+        let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
+        self.execute_sql(&compiled.sql, &compiled.binds).await
+    }
+
+    /// Runs SQL text that changes data; returns rows affected.
+    pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
+        let conn = self.active("execute a statement", true).await?;
+        let result = conn.execute(sql, binds).await;
+        self.statements += 1;
+        self.track(result)
+    }
+
+    /// Compiles and runs a query, decoding all rows. `writes` marks
+    /// statements that change data (INSERT .. RETURNING).
+    pub(crate) async fn run_fetch<R, Q>(&mut self, query: &Q, writes: bool) -> Result<Vec<R>>
+    where
+        R: FromRow + Send + 'static,
+        Q: Render + Sync + ?Sized,
+    {
+        let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
+        self.fetch_sql(&compiled.sql, &compiled.binds, writes).await
+    }
+
+    /// Runs SQL text, decoding all rows.
+    pub(crate) async fn fetch_sql<R>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+        writes: bool,
+    ) -> Result<Vec<R>>
+    where
+        R: FromRow + Send + 'static,
+    {
+        let conn = self.active("run a query", writes).await?;
+        let result = conn.fetch_all(sql, binds).await;
+        self.statements += 1;
+        self.track(result)
+    }
+
+    /// Compiles and runs a query as a stream of decoded rows.
+    pub(crate) fn run_stream<'s, R, Q>(&'s mut self, query: Q) -> BoxStream<'s, Result<R>>
+    where
+        R: FromRow + Send + 's,
+        Q: Render + Send + 's,
+    {
+        let compiled = compile(&query, self.db.backend().dialect(), self.db.cache());
+        let binds: Vec<Value> = compiled.binds.iter().map(ValueRef::to_owned).collect();
+        self.stream_sql(compiled.sql, binds)
+    }
+
+    /// Runs SQL text as a stream of decoded rows.
+    pub(crate) fn stream_sql<'s, R>(
+        &'s mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'s, Result<R>>
+    where
+        R: FromRow + Send + 's,
+    {
+        let open = async move {
+            self.active("stream a query", false).await?;
+            self.statements += 1;
+            let Session {
+                conn,
+                state,
+                retryable,
+                ..
+            } = self;
+            let conn = conn.as_mut().ok_or(Error::InvalidState {
+                state: *state,
+                operation: "stream a query",
+                hint: "the session lost its connection: roll back",
+            })?;
+            let rows = conn.fetch_stream::<R>(sql, binds).inspect_err(move |e| {
+                *retryable |= e.is_retryable();
+                if *state == SessionState::Active {
+                    *state = SessionState::Failed;
+                }
+            });
+            Ok::<_, Error>(rows)
+        };
+        Box::pin(futures_util::stream::once(open).try_flatten())
+    }
+
+    /// Starts a `SELECT` of `T` rows.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>) -> Result<()> {
+    /// let everyone: Vec<User> = s.select::<User>().all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn select<T: Table>(&mut self) -> Select<'_, T, B> {
+        Select::new(self)
+    }
+
+    /// Starts a multi-row `INSERT` of `T` rows.
+    pub fn insert<T: Table>(&mut self) -> Insert<'_, '_, T, B> {
+        Insert::new(self)
+    }
+
+    /// Starts a bulk `UPDATE` of `T` rows.
+    pub fn update<T: Table>(&mut self) -> Update<'_, T, B> {
+        Update::new(self)
+    }
+
+    /// Starts a bulk `DELETE` of `T` rows.
+    pub fn delete<T: Table>(&mut self) -> Delete<'_, T, B> {
+        Delete::new(self)
+    }
+
+    /// Starts emptying `T`'s table. Await it, or set options first:
+    /// `s.truncate::<User>().cascade().await?`.
+    pub fn truncate<T: Table>(&mut self) -> Truncate<'_, T, B> {
+        Truncate::new(self)
+    }
+
+    pub(crate) async fn run_truncate(
+        &mut self,
+        table: &'static crate::table::TableMeta,
+        options: super::TruncateOptions,
+    ) -> Result<()> {
+        let conn = self.active("truncate", true).await?;
+        let result = conn.truncate(table, options).await;
+        self.track(result)
+    }
+
+    /// Runs raw SQL without parameters (one or more statements separated by
+    /// `;`) inside the session's transaction: the escape hatch for DDL and
+    /// migrations. Never build `sql` from user input; bind values through
+    /// the query builders instead.
+    ///
+    /// Transaction control (`BEGIN`, `COMMIT`, `SAVEPOINT` ...) is refused
+    /// with [`Error::InvalidQuery`] before anything is sent: use the
+    /// session's own methods, or a connection of
+    /// [`Backend::acquire`](super::Backend::acquire), whose transaction
+    /// state is then tracked so that it cannot go back to the pool inside a
+    /// transaction.
+    pub async fn batch(&mut self, sql: &str) -> Result<()> {
+        refuse_transaction_control(sql)?;
+        let conn = self.active("run SQL", true).await?;
+        let result = conn.batch(sql).await;
+        self.track(result)
+    }
+
+    /// Runs DDL statements in the session's transaction.
+    pub(crate) async fn run_batch(&mut self, statements: &[String]) -> Result<()> {
+        for sql in statements {
+            let conn = self.active("run DDL", true).await?;
+            let result = conn.batch(sql).await;
+            self.track(result)?;
+        }
+        Ok(())
+    }
+
+    /// Creates the tables of `tables` (and their indexes) in this session's
+    /// transaction. With `if_not_exists`, existing tables are left alone.
+    pub async fn create_tables(
+        &mut self,
+        tables: &[&'static crate::table::TableMeta],
+        if_not_exists: bool,
+    ) -> Result<()> {
+        let dialect = self.db.backend().dialect();
+        let statements: Vec<String> = tables
+            .iter()
+            .flat_map(|t| crate::sql::ddl::create_table(dialect, t, if_not_exists))
+            .collect();
+        self.run_batch(&statements).await
+    }
+
+    /// Drops the tables of `tables`, in reverse order. With `if_exists`,
+    /// missing tables are skipped.
+    pub async fn drop_tables(
+        &mut self,
+        tables: &[&'static crate::table::TableMeta],
+        if_exists: bool,
+    ) -> Result<()> {
+        let dialect = self.db.backend().dialect();
+        let statements: Vec<String> = tables
+            .iter()
+            .rev()
+            .map(|t| crate::sql::ddl::drop_table(dialect, t, if_exists))
+            .collect();
+        self.run_batch(&statements).await
+    }
+}
