@@ -283,9 +283,13 @@ both!(async fn two_runners_at_once_apply_each_migration_once(db, kind) {
     let mut applied: Vec<i64> = ra.applied.iter().chain(&rb.applied).copied().collect();
     applied.sort();
     assert_eq!(applied, [1, 2], "each applied once: {ra:?} {rb:?}");
+    // Whether the second runner saw the migrations pending before it waited
+    // (and reports them skipped) or only after (and reports nothing) depends
+    // on scheduling: with SQLite's immediate transactions it waits earlier.
+    // Either way it applied nothing twice.
     let mut skipped: Vec<i64> = ra.skipped.iter().chain(&rb.skipped).copied().collect();
     skipped.sort();
-    assert!(!skipped.is_empty(), "one runner waited and found work done: {ra:?} {rb:?}");
+    assert!(skipped.iter().all(|v| [1, 2].contains(v)), "{ra:?} {rb:?}");
     let mut s = db.session();
     let runs: Vec<(String,)> = s.raw("SELECT runner FROM runs ORDER BY runner").fetch_all().await?;
     assert_eq!(runs, [("count".to_string(),), ("slow".to_string(),)]);

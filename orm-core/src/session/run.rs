@@ -192,33 +192,30 @@ impl<B: Backend> Session<B> {
     }
 
     /// Creates the tables of `tables` (and their indexes) in this session's
-    /// transaction. With `if_not_exists`, existing tables are left alone.
+    /// transaction, each after the tables it references (see
+    /// [`ddl::create_tables`](crate::sql::ddl::create_tables)). With
+    /// `if_not_exists`, existing tables are left alone.
     pub async fn create_tables(
         &mut self,
         tables: &[&'static crate::table::TableMeta],
         if_not_exists: bool,
     ) -> Result<()> {
         let dialect = self.db.backend().dialect();
-        let statements: Vec<String> = tables
-            .iter()
-            .flat_map(|t| crate::sql::ddl::create_table(dialect, t, if_not_exists))
-            .collect();
+        let statements = crate::sql::ddl::create_tables(dialect, tables, if_not_exists);
         self.run_batch(&statements).await
     }
 
-    /// Drops the tables of `tables`, in reverse order. With `if_exists`,
-    /// missing tables are skipped.
+    /// Drops the tables of `tables`, each before the tables it references,
+    /// otherwise in reverse order (see
+    /// [`ddl::drop_tables`](crate::sql::ddl::drop_tables)). With
+    /// `if_exists`, missing tables are skipped.
     pub async fn drop_tables(
         &mut self,
         tables: &[&'static crate::table::TableMeta],
         if_exists: bool,
     ) -> Result<()> {
         let dialect = self.db.backend().dialect();
-        let statements: Vec<String> = tables
-            .iter()
-            .rev()
-            .map(|t| crate::sql::ddl::drop_table(dialect, t, if_exists))
-            .collect();
+        let statements = crate::sql::ddl::drop_tables(dialect, tables, if_exists);
         self.run_batch(&statements).await
     }
 }
