@@ -253,6 +253,8 @@ both!(async fn a_long_migration_reports_that_it_is_still_running(env) {
     let args = ["orm", "migrate", "up", "--progress-every", "1", "--dir", &dir, "--database-url", &env.url];
     assert_eq!(cli.run_with(args, &console).await, exit::OK);
     let stderr = err.text();
-    assert!(stderr.contains("applying 0001 slow ...\n  still applying 0001 slow (1."), "{stderr}");
-    assert!(stderr.contains("\napplied 0001 slow in 2."), "{stderr}");
+    // What is reported, not when: the elapsed times depend on the machine.
+    assert!(stderr.lines().any(|l| l == "applying 0001 slow ..."), "{stderr}");
+    assert!(stderr.contains("\n  still applying 0001 slow ("), "{stderr}");
+    assert!(stderr.contains("\napplied 0001 slow in "), "{stderr}");
 });
