@@ -92,11 +92,15 @@ impl Workload {
     pub fn name(&self) -> String {
         match *self {
             Workload::TrivialQuery { n } => format!("trivial_query N={}", thousands(n)),
-            Workload::PkLookup { lookups, .. } => format!("pk_lookup ({} selects)", thousands(lookups)),
+            Workload::PkLookup { lookups, .. } => {
+                format!("pk_lookup ({} selects)", thousands(lookups))
+            }
             Workload::MediumComplex { n } => format!("medium_complex_query N={}", thousands(n)),
             Workload::InsertOneStatement { n } => format!("insert {n} rows, one statement"),
             Workload::InsertBulk { n } => format!("insert {} rows, fastest way", thousands(n)),
-            Workload::UpdateBulk { rows, .. } => format!("update_bulk ({rows} rows, one statement)"),
+            Workload::UpdateBulk { rows, .. } => {
+                format!("update_bulk ({rows} rows, one statement)")
+            }
             Workload::UpdateByKeyInTransaction { rows, .. } => {
                 format!("update_pk_txn ({rows} by key, one transaction)")
             }
@@ -189,7 +193,15 @@ mod tests {
 
     #[test]
     fn grouping_keeps_parent_order() {
-        let grouped = group_by_parent(vec![2, 1], vec![(1, 'a'), (2, 'b'), (1, 'c')], |p| *p, |c| c.0);
-        assert_eq!(grouped, vec![(2, vec![(2, 'b')]), (1, vec![(1, 'a'), (1, 'c')])]);
+        let grouped = group_by_parent(
+            vec![2, 1],
+            vec![(1, 'a'), (2, 'b'), (1, 'c')],
+            |p| *p,
+            |c| c.0,
+        );
+        assert_eq!(
+            grouped,
+            vec![(2, vec![(2, 'b')]), (1, vec![(1, 'a'), (1, 'c')])]
+        );
     }
 }

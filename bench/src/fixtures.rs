@@ -143,7 +143,9 @@ impl PgFixture {
             &self.client,
             "COPY users (name, hair_color) FROM STDIN (FORMAT binary)",
             &[Type::TEXT, Type::TEXT],
-            rows.users.iter().map(|u| [&u.name as &(dyn ToSql + Sync), &u.hair_color]),
+            rows.users
+                .iter()
+                .map(|u| [&u.name as &(dyn ToSql + Sync), &u.hair_color]),
         )
         .await?;
         copy(
@@ -165,7 +167,9 @@ impl PgFixture {
         )
         .await?;
         // Autovacuum may be off: give the planner fresh statistics.
-        self.client.batch_execute("ANALYZE users, posts, comments").await?;
+        self.client
+            .batch_execute("ANALYZE users, posts, comments")
+            .await?;
         Ok(())
     }
 }
@@ -186,7 +190,10 @@ async fn copy<'a, const N: usize>(
 }
 
 impl Fixture for PgFixture {
-    fn prepare<'a>(&'a mut self, workload: Workload) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>> {
+    fn prepare<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>> {
         Box::pin(async move { self.load(&rows_for(workload)).await })
     }
 
@@ -235,19 +242,24 @@ impl SqliteFixture {
             for p in &rows.posts {
                 posts.execute(rusqlite::params![p.0, p.1, p.2])?;
             }
-            let mut comments = tx.prepare("INSERT INTO comments (post_id, text) VALUES (?1, ?2)")?;
+            let mut comments =
+                tx.prepare("INSERT INTO comments (post_id, text) VALUES (?1, ?2)")?;
             for c in &rows.comments {
                 comments.execute(rusqlite::params![c.0, c.1])?;
             }
         }
         tx.commit()?;
-        self.conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.conn
+            .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }
 
 impl Fixture for SqliteFixture {
-    fn prepare<'a>(&'a mut self, workload: Workload) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>> {
+    fn prepare<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>> {
         Box::pin(async move { self.load(&rows_for(workload)) })
     }
 

@@ -30,10 +30,16 @@ pub trait Contender {
 /// Puts the tables in the state a workload starts from.
 pub trait Fixture {
     /// Loads the data `workload` reads (untimed).
-    fn prepare<'a>(&'a mut self, workload: Workload) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+    fn prepare<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
     /// Restores the state after a batch of writes (untimed).
-    fn reset<'a>(&'a mut self, workload: Workload) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+    fn reset<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
     /// Called before each contender's batch, e.g. to re-pin new server
     /// processes to the benchmark's CPU (untimed).

@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 mod memory;
 mod pin;
+mod profile;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +108,10 @@ fn main() -> Result<()> {
         let mode = args.next().context("memory-child mode")?;
         return runtime.block_on(memory::child(&url, &mode));
     }
+    if args.peek().map(String::as_str) == Some("profile") {
+        args.next();
+        return profile::main(&runtime, args);
+    }
     let options = parse(args)?;
     runtime.block_on(async {
         tokio::select! {
@@ -125,18 +130,36 @@ fn plan(quick: bool) -> Plan {
 }
 
 /// The workloads with their operations per round in a full run.
-fn workloads() -> Vec<(Workload, usize)> {
+pub fn workloads() -> Vec<(Workload, usize)> {
     vec![
         (Workload::TrivialQuery { n: 1 }, 200),
         (Workload::TrivialQuery { n: 100 }, 100),
         (Workload::TrivialQuery { n: 10_000 }, 8),
-        (Workload::PkLookup { lookups: 1000, users: 1000 }, 2),
+        (
+            Workload::PkLookup {
+                lookups: 1000,
+                users: 1000,
+            },
+            2,
+        ),
         (Workload::MediumComplex { n: 100 }, 100),
         (Workload::MediumComplex { n: 10_000 }, 8),
         (Workload::InsertOneStatement { n: 100 }, 30),
         (Workload::InsertBulk { n: 10_000 }, 3),
-        (Workload::UpdateBulk { rows: 100, users: 1000 }, 30),
-        (Workload::UpdateByKeyInTransaction { rows: 100, users: 1000 }, 6),
+        (
+            Workload::UpdateBulk {
+                rows: 100,
+                users: 1000,
+            },
+            30,
+        ),
+        (
+            Workload::UpdateByKeyInTransaction {
+                rows: 100,
+                users: 1000,
+            },
+            6,
+        ),
         (Workload::Transaction, 200),
         (
             Workload::LoadingAssociations {
@@ -152,9 +175,18 @@ fn workloads() -> Vec<(Workload, usize)> {
 fn selected(options: &Options) -> Vec<(Workload, usize)> {
     workloads()
         .into_iter()
-        .filter(|(w, _)| options.only.as_ref().is_none_or(|o| w.name().contains(o.as_str())))
+        .filter(|(w, _)| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|o| w.name().contains(o.as_str()))
+        })
         .map(|(w, iters)| {
-            let iters = if options.quick { iters.div_ceil(5) } else { iters };
+            let iters = if options.quick {
+                iters.div_ceil(5)
+            } else {
+                iters
+            };
             (w, iters)
         })
         .collect()
@@ -241,9 +273,14 @@ async fn run_pg(options: &Options) -> Result<(Suite, String, Vec<memory::Measure
     let mut results = Vec::new();
     for (workload, iterations) in selected(options) {
         log(&format!("PostgreSQL: {}", workload.name()));
-        let result =
-            run_workload(workload, iterations, plan(options.quick), &mut fixture, &mut contenders)
-                .await?;
+        let result = run_workload(
+            workload,
+            iterations,
+            plan(options.quick),
+            &mut fixture,
+            &mut contenders,
+        )
+        .await?;
         report::print_progress(&result);
         results.push(result);
     }
@@ -252,7 +289,9 @@ async fn run_pg(options: &Options) -> Result<(Suite, String, Vec<memory::Measure
     let mut mem = Vec::new();
     if options.memory {
         let rows = if options.quick { 100_000 } else { 1_000_000 };
-        log(&format!("PostgreSQL: loading {rows} rows for the memory test"));
+        log(&format!(
+            "PostgreSQL: loading {rows} rows for the memory test"
+        ));
         fixture
             .load(&fixtures::Rows {
                 users: data::users(rows),
@@ -282,9 +321,12 @@ async fn run_pg(options: &Options) -> Result<(Suite, String, Vec<memory::Measure
 }
 
 /// Creates the benchmark's database when it does not exist yet.
-async fn ensure_database(url: &str) -> Result<()> {
+pub async fn ensure_database(url: &str) -> Result<()> {
     let config: tokio_postgres::Config = url.parse()?;
-    let name = config.get_dbname().context("the PostgreSQL URL names no database")?.to_string();
+    let name = config
+        .get_dbname()
+        .context("the PostgreSQL URL names no database")?
+        .to_string();
     let mut maintenance = config.clone();
     maintenance.dbname("postgres");
     let (client, connection) = maintenance.connect(tokio_postgres::NoTls).await?;
@@ -295,12 +337,16 @@ async fn ensure_database(url: &str) -> Result<()> {
         .is_some();
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     if !exists {
-        client.batch_execute(&format!("CREATE DATABASE {quoted}")).await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await?;
     }
     // Commits of the benchmark's own database do not wait for the WAL to
     // reach the disk: the workloads measure the libraries, not fsync.
     client
-        .batch_execute(&format!("ALTER DATABASE {quoted} SET synchronous_commit = off"))
+        .batch_execute(&format!(
+            "ALTER DATABASE {quoted} SET synchronous_commit = off"
+        ))
         .await?;
     Ok(())
 }
@@ -312,7 +358,11 @@ async fn run_sqlite(options: &Options) -> Result<(Suite, Vec<memory::Measurement
         Some(dir) => dir.clone(),
         None => {
             let shm = Path::new("/dev/shm");
-            let base = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+            let base = if shm.is_dir() {
+                shm.to_path_buf()
+            } else {
+                std::env::temp_dir()
+            };
             base.join(format!("orm-bench-{}", std::process::id()))
         }
     };
@@ -328,7 +378,11 @@ async fn run_sqlite(options: &Options) -> Result<(Suite, Vec<memory::Measurement
     } else {
         "nothing was pinned (--no-pin)".to_string()
     };
-    log(&format!("SQLite {} at {}: {pinning}", rusqlite::version(), path.display()));
+    log(&format!(
+        "SQLite {} at {}: {pinning}",
+        rusqlite::version(),
+        path.display()
+    ));
 
     let max_insert = 10_000;
     let mut contenders: Vec<Box<dyn Contender>> = vec![
@@ -341,9 +395,14 @@ async fn run_sqlite(options: &Options) -> Result<(Suite, Vec<memory::Measurement
     let mut results = Vec::new();
     for (workload, iterations) in selected(options) {
         log(&format!("SQLite: {}", workload.name()));
-        let result =
-            run_workload(workload, iterations, plan(options.quick), &mut fixture, &mut contenders)
-                .await?;
+        let result = run_workload(
+            workload,
+            iterations,
+            plan(options.quick),
+            &mut fixture,
+            &mut contenders,
+        )
+        .await?;
         report::print_progress(&result);
         results.push(result);
     }

@@ -69,7 +69,9 @@ pub async fn child(url: &str, mode: &str) -> Result<()> {
 /// Runs one child and parses its line.
 pub fn measure(backend: &'static str, url: &str, mode: &'static str) -> Result<Measurement> {
     let exe = std::env::current_exe()?;
-    let out = Command::new(exe).args(["memory-child", url, mode]).output()?;
+    let out = Command::new(exe)
+        .args(["memory-child", url, mode])
+        .output()?;
     if !out.status.success() {
         bail!(
             "memory child ({backend}, {mode}) failed: {}",

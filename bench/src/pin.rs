@@ -11,9 +11,15 @@ use tokio_postgres::Client;
 
 /// The affinity mask of `pid`, as `taskset -p` prints it (hex).
 fn mask_of(pid: u32) -> Result<String> {
-    let out = Command::new("taskset").arg("-p").arg(pid.to_string()).output()?;
+    let out = Command::new("taskset")
+        .arg("-p")
+        .arg(pid.to_string())
+        .output()?;
     if !out.status.success() {
-        bail!("taskset -p {pid}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "taskset -p {pid}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     let text = String::from_utf8_lossy(&out.stdout);
     text.rsplit(':')
@@ -79,14 +85,20 @@ impl Pinning {
     /// of `client`'s database. Fails when the server is not a process on
     /// this machine that we may change.
     pub async fn pin_server(client: &Client, cpu: usize) -> Result<Self> {
-        let backend: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
+        let backend: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await?
+            .get(0);
         let backend = u32::try_from(backend)?;
         let postmaster = parent_of(backend).with_context(|| {
             format!("backend {backend} is not a process on this machine: is the server remote?")
         })?;
         let comm = std::fs::read_to_string(format!("/proc/{postmaster}/comm")).unwrap_or_default();
         if !comm.trim().starts_with("postgres") {
-            bail!("the parent of backend {backend} is `{}`, not the postmaster", comm.trim());
+            bail!(
+                "the parent of backend {backend} is `{}`, not the postmaster",
+                comm.trim()
+            );
         }
         let mut pinning = Pinning {
             mask: cpu_mask(cpu),
@@ -144,7 +156,9 @@ impl Pinning {
         pids.push(self.postmaster);
         for pid in pids {
             let mask = self.original.get(&pid).unwrap_or(&server_mask);
-            if mask_of(pid).ok().as_deref() == Some(self.mask.as_str()) || self.original.contains_key(&pid) {
+            if mask_of(pid).ok().as_deref() == Some(self.mask.as_str())
+                || self.original.contains_key(&pid)
+            {
                 if let Err(e) = set_mask(pid, mask) {
                     eprintln!("warning: could not restore the affinity of pid {pid}: {e}");
                 }

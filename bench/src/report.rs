@@ -113,7 +113,11 @@ fn utc_date_time() -> String {
         .map_or(0, |d| d.as_secs());
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// `HH:MM:SS` (UTC), for progress lines.
@@ -122,7 +126,12 @@ pub fn clock() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         % 86_400;
-    format!("{:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
@@ -160,7 +169,8 @@ fn ratio(ns: u64, floor: Option<u64>) -> Option<f64> {
 
 /// The spread of a contender's round medians: (max - min) / median.
 fn spread(t: &Timings) -> f64 {
-    let (Some(min), Some(max)) = (t.round_medians.iter().min(), t.round_medians.iter().max()) else {
+    let (Some(min), Some(max)) = (t.round_medians.iter().min(), t.round_medians.iter().max())
+    else {
         return 0.0;
     };
     let median = t.median().max(1);
@@ -211,11 +221,46 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
     for suite in suites {
         if suite.backend == "PostgreSQL" {
             let raw = suite.floor;
-            ratio_target(&mut out, suite, "pk_lookup", &|w| matches!(w, Workload::PkLookup { .. }), raw, 1.05);
-            ratio_target(&mut out, suite, "trivial_query N=10 000", &|w| *w == Workload::TrivialQuery { n: 10_000 }, raw, 1.10);
-            ratio_target(&mut out, suite, "transaction", &|w| *w == Workload::Transaction, raw, 1.10);
-            ratio_target(&mut out, suite, "update_pk_txn", &|w| matches!(w, Workload::UpdateByKeyInTransaction { .. }), raw, 1.05);
-            ratio_target(&mut out, suite, "loading_associations", &|w| matches!(w, Workload::LoadingAssociations { .. }), raw, 1.10);
+            ratio_target(
+                &mut out,
+                suite,
+                "pk_lookup",
+                &|w| matches!(w, Workload::PkLookup { .. }),
+                raw,
+                1.05,
+            );
+            ratio_target(
+                &mut out,
+                suite,
+                "trivial_query N=10 000",
+                &|w| *w == Workload::TrivialQuery { n: 10_000 },
+                raw,
+                1.10,
+            );
+            ratio_target(
+                &mut out,
+                suite,
+                "transaction",
+                &|w| *w == Workload::Transaction,
+                raw,
+                1.10,
+            );
+            ratio_target(
+                &mut out,
+                suite,
+                "update_pk_txn",
+                &|w| matches!(w, Workload::UpdateByKeyInTransaction { .. }),
+                raw,
+                1.05,
+            );
+            ratio_target(
+                &mut out,
+                suite,
+                "loading_associations",
+                &|w| matches!(w, Workload::LoadingAssociations { .. }),
+                raw,
+                1.10,
+            );
             ratio_target(
                 &mut out,
                 suite,
@@ -224,10 +269,17 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
                 "tokio-postgres, multi-row INSERT",
                 1.0,
             );
-            ahead_of(&mut out, suite, &["sqlx (PgPool)", "SeaORM", "diesel-async"]);
+            ahead_of(
+                &mut out,
+                suite,
+                &["sqlx (PgPool)", "SeaORM", "diesel-async"],
+            );
         } else {
             for r in &suite.results {
-                let (Some(orm), Some(sqlx)) = (r.median_of("orm"), r.median_of("sqlx (one SqliteConnection)")) else {
+                let (Some(orm), Some(sqlx)) = (
+                    r.median_of("orm"),
+                    r.median_of("sqlx (one SqliteConnection)"),
+                ) else {
                     continue;
                 };
                 let x = orm as f64 / sqlx as f64;
@@ -238,7 +290,8 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
                 });
             }
             for r in &suite.results {
-                let (Some(orm), Some(floor)) = (r.median_of("orm"), r.median_of(suite.floor)) else {
+                let (Some(orm), Some(floor)) = (r.median_of("orm"), r.median_of(suite.floor))
+                else {
                     continue;
                 };
                 let x = orm as f64 / floor as f64;
@@ -253,7 +306,11 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
     for m in memory.iter().filter(|m| m.mode == "stream") {
         let mb = m.peak_kb as f64 / 1024.0;
         out.push(Target {
-            what: format!("{}: streaming {} rows peaks at ≤ 64 MB resident", m.backend, crate::data::thousands(m.rows)),
+            what: format!(
+                "{}: streaming {} rows peaks at ≤ 64 MB resident",
+                m.backend,
+                crate::data::thousands(m.rows)
+            ),
             measured: format!("{mb:.1} MB peak RSS (whole process)"),
             met: Some(mb <= 64.0),
         });
@@ -272,7 +329,11 @@ fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
             if let Some(p) = r.median_of(peer) {
                 compared += 1;
                 if orm >= p {
-                    behind.push(format!("{} (orm {:.2}× {peer})", r.workload.name(), orm as f64 / p as f64));
+                    behind.push(format!(
+                        "{} (orm {:.2}× {peer})",
+                        r.workload.name(),
+                        orm as f64 / p as f64
+                    ));
                 }
             }
         }
@@ -281,11 +342,19 @@ fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
         return;
     }
     out.push(Target {
-        what: format!("{}: orm ahead of {} on every workload", suite.backend, peers.join(", ")),
+        what: format!(
+            "{}: orm ahead of {} on every workload",
+            suite.backend,
+            peers.join(", ")
+        ),
         measured: if behind.is_empty() {
             format!("ahead in all {compared} comparisons")
         } else {
-            format!("behind in {} of {compared}: {}", behind.len(), behind.join("; "))
+            format!(
+                "behind in {} of {compared}: {}",
+                behind.len(),
+                behind.join("; ")
+            )
         },
         met: Some(behind.is_empty()),
     });
@@ -317,7 +386,11 @@ pub fn render(info: &RunInfo, suites: &[Suite], memory: &[Measurement]) -> Strin
         let _ = writeln!(s, "* PostgreSQL {pg} on the same machine (127.0.0.1)");
     }
     let _ = writeln!(s, "* SQLite {} (bundled, one library for every SQLite contender), a database file on local disk, WAL", info.sqlite);
-    let versions: Vec<String> = info.versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
+    let versions: Vec<String> = info
+        .versions
+        .iter()
+        .map(|(n, v)| format!("{n} {v}"))
+        .collect();
     let _ = writeln!(s, "* Crates: {}", versions.join(", "));
     let _ = writeln!(
         s,
@@ -335,13 +408,20 @@ pub fn render(info: &RunInfo, suites: &[Suite], memory: &[Measurement]) -> Strin
         render_suite(&mut s, suite);
     }
     if !memory.is_empty() {
-        let _ = writeln!(s, "## Memory: {} rows through orm\n", crate::data::thousands(memory[0].rows));
+        let _ = writeln!(
+            s,
+            "## Memory: {} rows through orm\n",
+            crate::data::thousands(memory[0].rows)
+        );
         let _ = writeln!(
             s,
             "Each line is a child process of its own; VmHWM from /proc/self/status is its peak resident set. \
              \"Baseline\" is the peak once connected and warmed up (runtime, pool, one query), before the rows are read.\n"
         );
-        let _ = writeln!(s, "| backend | how | rows | peak RSS | baseline | peak − baseline |");
+        let _ = writeln!(
+            s,
+            "| backend | how | rows | peak RSS | baseline | peak − baseline |"
+        );
         let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
         for m in memory {
             let how = if m.mode == "stream" {
@@ -398,7 +478,11 @@ fn render_suite(s: &mut String, suite: &Suite) {
                         Some(x) => format!("{} ({x:.2}×)", human(t.median())),
                         None => human(t.median()),
                     };
-                    let cell = if *c == "orm" { format!("**{cell}**") } else { cell };
+                    let cell = if *c == "orm" {
+                        format!("**{cell}**")
+                    } else {
+                        cell
+                    };
                     let _ = write!(s, " {cell} |");
                 }
                 None => {
@@ -409,7 +493,10 @@ fn render_suite(s: &mut String, suite: &Suite) {
         let _ = writeln!(s);
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "| workload | operations counted per contender | spread |");
+    let _ = writeln!(
+        s,
+        "| workload | operations counted per contender | spread |"
+    );
     let _ = writeln!(s, "|---|---:|---:|");
     for r in &suite.results {
         let n = r.timings.first().map_or(0, |t| t.samples.len());
@@ -429,7 +516,13 @@ pub fn render_terminal(suites: &[Suite], memory: &[Measurement]) -> String {
             let _ = writeln!(s, "  {}", r.workload.name());
             for t in &r.timings {
                 let x = ratio(t.median(), floor).map_or(String::new(), |x| format!("{x:.2}x"));
-                let _ = writeln!(s, "    {:<34} {:>10} {:>7}", t.contender, human(t.median()), x);
+                let _ = writeln!(
+                    s,
+                    "    {:<34} {:>10} {:>7}",
+                    t.contender,
+                    human(t.median()),
+                    x
+                );
             }
         }
     }

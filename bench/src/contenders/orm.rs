@@ -119,7 +119,11 @@ impl Orm {
                 rows.len()
             }
             Workload::InsertOneStatement { n } | Workload::InsertBulk { n } => {
-                let inserted = s.insert::<User>().values(&self.new_users[..n]).execute().await?;
+                let inserted = s
+                    .insert::<User>()
+                    .values(&self.new_users[..n])
+                    .execute()
+                    .await?;
                 inserted as usize
             }
             Workload::UpdateBulk { rows, .. } => {

@@ -214,7 +214,9 @@ impl RawPg {
             Workload::InsertBulk { n } => copy_in(&*client, &self.new_users[..n]).await? as usize,
             Workload::UpdateBulk { rows, .. } => {
                 let color = data::update_color(iteration);
-                client.execute(&p.update_bulk, &[&color, &(rows as i32)]).await? as usize
+                client
+                    .execute(&p.update_bulk, &[&color, &(rows as i32)])
+                    .await? as usize
             }
             Workload::UpdateByKeyInTransaction { rows, .. } => {
                 let color = data::update_color(iteration);
@@ -349,7 +351,9 @@ impl Deadpool {
             Workload::UpdateBulk { rows, .. } => {
                 let statement = client.prepare_cached(UPDATE_BULK).await?;
                 let color = data::update_color(iteration);
-                client.execute(&statement, &[&color, &(rows as i32)]).await? as usize
+                client
+                    .execute(&statement, &[&color, &(rows as i32)])
+                    .await? as usize
             }
             Workload::UpdateByKeyInTransaction { rows, .. } => {
                 let color = data::update_color(iteration);

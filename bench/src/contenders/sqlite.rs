@@ -16,8 +16,7 @@ use crate::harness::{Contender, Op};
 const ALL_USERS: &str = "SELECT id, name, hair_color FROM users";
 const USER_BY_ID: &str = "SELECT id, name, hair_color FROM users WHERE id = ?1";
 const INSERT_ONE: &str = "INSERT INTO users (name, hair_color) VALUES (?1, ?2)";
-const INSERT_RETURNING: &str =
-    "INSERT INTO users (name, hair_color) VALUES (?1, ?2) RETURNING id";
+const INSERT_RETURNING: &str = "INSERT INTO users (name, hair_color) VALUES (?1, ?2) RETURNING id";
 const UPDATE_BULK: &str = "UPDATE users SET hair_color = ?1 WHERE id <= ?2";
 const UPDATE_BY_ID: &str = "UPDATE users SET hair_color = ?1 WHERE id = ?2";
 
@@ -154,7 +153,9 @@ impl Rusqlite {
                 let tx = conn.transaction()?;
                 let id: i32 = tx
                     .prepare_cached(INSERT_RETURNING)?
-                    .query_row(params![format!("txn {iteration}"), None::<String>], |r| r.get(0))?;
+                    .query_row(params![format!("txn {iteration}"), None::<String>], |r| {
+                        r.get(0)
+                    })?;
                 tx.commit()?;
                 std::hint::black_box(id);
                 1
@@ -306,8 +307,9 @@ impl SqlxSqlite {
             }
             Workload::LoadingAssociations { .. } => {
                 let users: Vec<User> = sqlx::query_as(ALL_USERS).fetch_all(&mut *conn).await?;
-                let mut q: QueryBuilder<sqlx::Sqlite> =
-                    QueryBuilder::new("SELECT id, user_id, title, body FROM posts WHERE user_id IN (");
+                let mut q: QueryBuilder<sqlx::Sqlite> = QueryBuilder::new(
+                    "SELECT id, user_id, title, body FROM posts WHERE user_id IN (",
+                );
                 let mut list = q.separated(", ");
                 for u in &users {
                     list.push_bind(u.id);

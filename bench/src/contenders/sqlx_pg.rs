@@ -128,7 +128,8 @@ impl SqlxPg {
             Workload::InsertBulk { n } => {
                 let rows = &self.new_users[..n];
                 let names: Vec<&str> = rows.iter().map(|u| u.name.as_str()).collect();
-                let colors: Vec<Option<&str>> = rows.iter().map(|u| u.hair_color.as_deref()).collect();
+                let colors: Vec<Option<&str>> =
+                    rows.iter().map(|u| u.hair_color.as_deref()).collect();
                 sqlx::query(
                     "INSERT INTO users (name, hair_color) \
                      SELECT * FROM UNNEST($1::text[], $2::text[])",
@@ -139,14 +140,14 @@ impl SqlxPg {
                 .await?
                 .rows_affected() as usize
             }
-            Workload::UpdateBulk { rows, .. } => sqlx::query(
-                "UPDATE users SET hair_color = $1 WHERE id <= $2",
-            )
-            .bind(data::update_color(iteration))
-            .bind(rows as i32)
-            .execute(pool)
-            .await?
-            .rows_affected() as usize,
+            Workload::UpdateBulk { rows, .. } => {
+                sqlx::query("UPDATE users SET hair_color = $1 WHERE id <= $2")
+                    .bind(data::update_color(iteration))
+                    .bind(rows as i32)
+                    .execute(pool)
+                    .await?
+                    .rows_affected() as usize
+            }
             Workload::UpdateByKeyInTransaction { rows, .. } => {
                 let color = data::update_color(iteration);
                 let mut tx = pool.begin().await?;
