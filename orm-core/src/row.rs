@@ -81,7 +81,8 @@ fn unsupported<R: Row + ?Sized>(row: &R, idx: usize, ty: &'static str) -> Error 
 }
 
 /// Builds a value from a row; `#[derive(Table)]` implements it for models,
-/// and tuples of column types implement it for scalar queries.
+/// and tuples of up to 12 column types implement it for scalar queries and
+/// raw SQL.
 pub trait FromRow: Sized {
     /// Decodes `row`, reading columns from index 0.
     fn from_row<R: Row + ?Sized>(row: &R) -> Result<Self>;
@@ -102,3 +103,9 @@ tuple_from_row!(A 0, B 1, C 2);
 tuple_from_row!(A 0, B 1, C 2, D 3);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);

@@ -26,6 +26,36 @@
 use orm_core::{Error, Result, Row};
 use tokio_postgres::types::{FromSql, Type};
 
+/// A column's bytes as the server sent them (binary format), `None` for
+/// NULL: the common types are decoded from these directly, with one type
+/// check and one bounds check per column.
+struct RawValue<'a>(Option<&'a [u8]>);
+
+impl<'a> FromSql<'a> for RawValue<'a> {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawValue(Some(raw)))
+    }
+
+    fn from_sql_null(
+        _: &Type,
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawValue(None))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// `N` big-endian bytes, or why not.
+fn fixed<const N: usize>(raw: &[u8]) -> std::result::Result<[u8; N], String> {
+    raw.try_into()
+        .map_err(|_| format!("{} bytes where {N} were expected", raw.len()))
+}
+
 /// One row of a result, as tokio-postgres received it.
 #[derive(Debug)]
 pub struct PgRow(tokio_postgres::Row);
@@ -82,6 +112,47 @@ impl PgRow {
                 },
             })
     }
+
+    /// Column `idx`'s type and raw bytes.
+    fn raw(&self, idx: usize, expected: &'static str) -> Result<(&Type, Option<&[u8]>)> {
+        let ty = self.column_type(idx, expected)?;
+        match self.0.try_get::<_, RawValue<'_>>(idx) {
+            Ok(RawValue(raw)) => Ok((ty, raw)),
+            Err(e) => Err(self.invalid(idx, expected, ty, e)),
+        }
+    }
+
+    fn invalid(
+        &self,
+        idx: usize,
+        expected: &'static str,
+        ty: &Type,
+        why: impl std::fmt::Display,
+    ) -> Error {
+        Error::Decode {
+            column: self.column_name(idx).to_string(),
+            expected,
+            found: format!("an invalid {} value ({why})", ty.name()),
+        }
+    }
+
+    /// Decodes a fixed-width binary value of column `idx` with `decode`.
+    fn fixed<const N: usize, T>(
+        &self,
+        idx: usize,
+        expected: &'static str,
+        ty: &Type,
+        raw: Option<&[u8]>,
+        decode: impl FnOnce([u8; N]) -> T,
+    ) -> Result<Option<T>> {
+        match raw {
+            None => Ok(None),
+            Some(raw) => match fixed::<N>(raw) {
+                Ok(bytes) => Ok(Some(decode(bytes))),
+                Err(why) => Err(self.invalid(idx, expected, ty, why)),
+            },
+        }
+    }
 }
 
 impl From<tokio_postgres::Row> for PgRow {
@@ -112,18 +183,22 @@ impl Row for PgRow {
 
     fn get_i32(&self, idx: usize) -> Result<Option<i32>> {
         const EXPECTED: &str = "i32";
-        match *self.column_type(idx, EXPECTED)? {
-            Type::INT2 => Ok(self.read::<i16>(idx, EXPECTED)?.map(i32::from)),
-            _ => self.read(idx, EXPECTED),
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        match *ty {
+            Type::INT4 => self.fixed(idx, EXPECTED, ty, raw, i32::from_be_bytes),
+            Type::INT2 => self.fixed(idx, EXPECTED, ty, raw, |b| i32::from(i16::from_be_bytes(b))),
+            _ => Err(self.mismatch(idx, EXPECTED, ty)),
         }
     }
 
     fn get_i64(&self, idx: usize) -> Result<Option<i64>> {
         const EXPECTED: &str = "i64";
-        match *self.column_type(idx, EXPECTED)? {
-            Type::INT2 => Ok(self.read::<i16>(idx, EXPECTED)?.map(i64::from)),
-            Type::INT4 => Ok(self.read::<i32>(idx, EXPECTED)?.map(i64::from)),
-            _ => self.read(idx, EXPECTED),
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        match *ty {
+            Type::INT8 => self.fixed(idx, EXPECTED, ty, raw, i64::from_be_bytes),
+            Type::INT4 => self.fixed(idx, EXPECTED, ty, raw, |b| i64::from(i32::from_be_bytes(b))),
+            Type::INT2 => self.fixed(idx, EXPECTED, ty, raw, |b| i64::from(i16::from_be_bytes(b))),
+            _ => Err(self.mismatch(idx, EXPECTED, ty)),
         }
     }
 
@@ -140,7 +215,20 @@ impl Row for PgRow {
     }
 
     fn get_str(&self, idx: usize) -> Result<Option<&str>> {
-        self.read(idx, "String")
+        const EXPECTED: &str = "String";
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        match *ty {
+            // Text in the binary format is the text itself.
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => match raw {
+                None => Ok(None),
+                Some(raw) => match std::str::from_utf8(raw) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
+                },
+            },
+            // citext and the other types text decodes from.
+            _ => self.read(idx, EXPECTED),
+        }
     }
 
     fn get_bytes(&self, idx: usize) -> Result<Option<&[u8]>> {

@@ -58,6 +58,13 @@ impl<'r, T: Table> InsertTree<'r, T> {
 }
 
 impl<T: Table> Render for InsertTree<'_, T> {
+    fn size_hint(&self) -> (usize, usize) {
+        let columns = T::table().columns.len();
+        let binds = self.rows.len() * columns;
+        // Per row: its binds, their separators and the parentheses.
+        (2 * binds + 2 * self.rows.len() + 4 * columns + 16, binds)
+    }
+
     fn render<'q, S: Sink<'q>>(&'q self, sink: &mut S) {
         let meta = T::table();
         sink.sql("INSERT INTO ");

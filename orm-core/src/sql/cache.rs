@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::writer::KeyWriter;
-use super::{Dialect, Render, SqlWriter};
+use super::{Dialect, FastHash, Render, SqlWriter};
 use crate::value::ValueRef;
 
 /// How many shapes a cache holds before it starts over.
@@ -13,7 +13,7 @@ const CAPACITY: usize = 4096;
 /// SQL text for each query shape seen, so a shape is written only once.
 #[derive(Default)]
 pub struct SqlCache {
-    map: Mutex<HashMap<Box<[usize]>, Arc<str>>>,
+    map: Mutex<HashMap<Box<[usize]>, Arc<str>, FastHash>>,
 }
 
 impl std::fmt::Debug for SqlCache {
@@ -56,7 +56,8 @@ pub fn compile<'q, Q: Render + ?Sized>(
     dialect: &dyn Dialect,
     cache: &SqlCache,
 ) -> Compiled<'q> {
-    let mut key = KeyWriter::new(dialect);
+    let (tokens, binds) = query.size_hint();
+    let mut key = KeyWriter::with_capacity(dialect, tokens, binds);
     query.render(&mut key);
     // A poisoned lock only means another thread panicked mid-insert; the map
     // itself is still a valid map of complete entries.
@@ -71,6 +72,7 @@ pub fn compile<'q, Q: Render + ?Sized>(
         };
     }
     let mut writer = SqlWriter::new(dialect);
+    writer.binds.reserve(binds);
     query.render(&mut writer);
     let sql: Arc<str> = writer.sql.into();
     let mut map = match cache.map.lock() {

@@ -10,6 +10,7 @@
 mod cache;
 pub mod ddl;
 mod dialect;
+mod hash;
 mod order;
 mod render;
 mod storage;
@@ -17,6 +18,7 @@ mod writer;
 
 pub use cache::{compile, Compiled, SqlCache};
 pub use dialect::Dialect;
+pub use hash::{FastHash, FxHasher};
 pub use render::{
     render_condition_in, render_node, render_node_in, render_where, render_where_in, Render,
 };

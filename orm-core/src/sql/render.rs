@@ -7,6 +7,13 @@ use crate::expr::Node;
 pub trait Render {
     /// Emits the query's tokens into `sink`.
     fn render<'q, S: Sink<'q>>(&'q self, sink: &mut S);
+
+    /// About how many tokens (fragments, identifiers and binds) and how
+    /// many binds the query renders, so the buffers are sized once; large
+    /// queries (a multi-row insert) override the default.
+    fn size_hint(&self) -> (usize, usize) {
+        (64, 8)
+    }
 }
 
 /// Renders `node`; binary operations nested inside others are parenthesized.

@@ -56,9 +56,11 @@ impl<'q> Sink<'q> for SqlWriter<'_, 'q> {
     }
 }
 
-/// Records the token stream as words: a fragment or identifier is its address
-/// and its length tagged with its kind; a bind is a 0 in address position
-/// (no `&'static str` lives at address 0).
+/// Records the token stream as words. A fragment or identifier is its
+/// address (nonzero) packed with its length and kind into one word when they
+/// fit (addresses below 2^48, lengths below 2^15), else the word 1 followed
+/// by the address and the tagged length; a bind is a 0. No packed word is 0
+/// or 1, so the words read back one way only.
 pub(crate) struct KeyWriter<'d, 'q> {
     dialect: &'d dyn Dialect,
     pub(crate) key: Vec<usize>,
@@ -66,12 +68,28 @@ pub(crate) struct KeyWriter<'d, 'q> {
 }
 
 impl<'d, 'q> KeyWriter<'d, 'q> {
-    pub(crate) fn new(dialect: &'d dyn Dialect) -> Self {
+    /// A writer with room for `tokens` tokens and `binds` binds.
+    pub(crate) fn with_capacity(dialect: &'d dyn Dialect, tokens: usize, binds: usize) -> Self {
         KeyWriter {
             dialect,
-            key: Vec::with_capacity(64),
-            binds: Vec::new(),
+            key: Vec::with_capacity(tokens),
+            binds: Vec::with_capacity(binds),
         }
+    }
+
+    #[inline]
+    fn token(&mut self, text: &'static str, kind: usize) {
+        let address = text.as_ptr() as usize;
+        let tagged = (text.len() << 1) | kind;
+        let (a, t) = (address as u64, tagged as u64);
+        if a < 1 << 48 && t < 1 << 16 {
+            // On a 32-bit target the packed word rarely fits: the long form.
+            if let Ok(word) = usize::try_from((a << 16) | t) {
+                self.key.push(word);
+                return;
+            }
+        }
+        self.key.extend([1, address, tagged]);
     }
 }
 
@@ -80,15 +98,69 @@ impl<'q> Sink<'q> for KeyWriter<'_, 'q> {
         self.dialect
     }
     fn sql(&mut self, fragment: &'static str) {
-        self.key.push(fragment.as_ptr() as usize);
-        self.key.push(fragment.len() << 1);
+        self.token(fragment, 0);
     }
     fn ident(&mut self, name: &'static str) {
-        self.key.push(name.as_ptr() as usize);
-        self.key.push((name.len() << 1) | 1);
+        self.token(name, 1);
     }
     fn bind(&mut self, value: ValueRef<'q>) {
         self.key.push(0);
         self.binds.push(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Plain;
+    impl Dialect for Plain {
+        fn name(&self) -> &'static str {
+            "plain"
+        }
+        fn write_placeholder(&self, _: usize, out: &mut String) {
+            out.push('?');
+        }
+        fn max_binds(&self) -> usize {
+            10
+        }
+        fn column_type(&self, _: crate::value::SqlType) -> &'static str {
+            "ANY"
+        }
+        fn generated_key(&self, _: crate::value::SqlType) -> &'static str {
+            "INTEGER"
+        }
+    }
+
+    fn key(tokens: &[(&'static str, bool)]) -> Vec<usize> {
+        let mut w = KeyWriter::with_capacity(&Plain, 0, 0);
+        for (text, ident) in tokens {
+            if *ident {
+                w.ident(text);
+            } else {
+                w.sql(text);
+            }
+        }
+        w.bind(ValueRef::I64(1));
+        w.key
+    }
+
+    #[test]
+    fn tokens_pack_into_one_word_each_and_differ_by_kind_and_length() {
+        let text: &'static str = "users";
+        let short = &text[..4];
+        let a = key(&[(text, false)]);
+        assert_eq!(a.len(), 2, "one word for the fragment, one for the bind");
+        assert_ne!(a, key(&[(text, true)]), "a fragment is not an identifier");
+        assert_ne!(a, key(&[(short, false)]), "a prefix is another token");
+        assert_eq!(a[1], 0);
+    }
+
+    #[test]
+    fn a_long_fragment_takes_three_words() {
+        let long: &'static str = Box::leak("x".repeat(40_000).into_boxed_str());
+        let k = key(&[(long, false), ("users", true)]);
+        assert_eq!(k[..3], [1, long.as_ptr() as usize, 80_000]);
+        assert_eq!(k.len(), 5);
     }
 }

@@ -1,0 +1,195 @@
+//! orm, as its users get it: `orm::Database` chosen by URL, one session per
+//! unit of work. The same code runs on PostgreSQL and on SQLite.
+
+use anyhow::Result;
+use orm::Table;
+
+use crate::data::{self, group_by_parent, Workload};
+use crate::harness::{Contender, Op};
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "users")]
+pub struct User {
+    #[column(primary_key, auto)]
+    pub id: i32,
+    pub name: String,
+    pub hair_color: Option<String>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "posts")]
+pub struct Post {
+    #[column(primary_key, auto)]
+    pub id: i32,
+    pub user_id: i32,
+    pub title: String,
+    pub body: Option<String>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "comments")]
+pub struct Comment {
+    #[column(primary_key, auto)]
+    pub id: i32,
+    pub post_id: i32,
+    pub text: String,
+}
+
+/// The join of the medium-complex query. orm has no joins yet, so this goes
+/// through its raw SQL API; `$n` placeholders work on both backends.
+const MEDIUM_SQL: &str = "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
+     FROM users u LEFT JOIN posts p ON p.user_id = u.id WHERE u.hair_color = $1";
+
+type MediumRow = (
+    i32,
+    String,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+);
+
+pub struct Orm {
+    name: &'static str,
+    db: orm::Database,
+    /// Rows to insert, built once (generated keys unset).
+    new_users: Vec<User>,
+}
+
+impl Orm {
+    pub async fn connect(name: &'static str, url: &str, max_insert: usize) -> Result<Self> {
+        let db = orm::Database::connect(url).await?;
+        let new_users = data::users(max_insert)
+            .into_iter()
+            .map(|u| User {
+                id: 0,
+                name: u.name,
+                hair_color: u.hair_color,
+            })
+            .collect();
+        Ok(Orm {
+            name,
+            db,
+            new_users,
+        })
+    }
+
+    async fn run_op(&mut self, workload: Workload, iteration: usize) -> Result<usize> {
+        let mut s = self.db.session();
+        let n = match workload {
+            Workload::TrivialQuery { .. } => {
+                let users: Vec<User> = s.select::<User>().all().await?;
+                std::hint::black_box(&users);
+                users.len()
+            }
+            Workload::PkLookup { lookups, users } => {
+                for i in 0..lookups {
+                    let id = (i % users) as i32 + 1;
+                    let user = s.select::<User>().filter(User::id.eq(id)).one().await?;
+                    std::hint::black_box(&user);
+                }
+                lookups
+            }
+            Workload::MediumComplex { .. } => {
+                let rows: Vec<MediumRow> = s.raw(MEDIUM_SQL).bind("black").fetch_all().await?;
+                let rows: Vec<(User, Option<Post>)> = rows
+                    .into_iter()
+                    .map(|(id, name, hair_color, pid, user_id, title, body)| {
+                        let post = match (pid, user_id, title) {
+                            (Some(id), Some(user_id), Some(title)) => Some(Post {
+                                id,
+                                user_id,
+                                title,
+                                body,
+                            }),
+                            _ => None,
+                        };
+                        (
+                            User {
+                                id,
+                                name,
+                                hair_color,
+                            },
+                            post,
+                        )
+                    })
+                    .collect();
+                std::hint::black_box(&rows);
+                rows.len()
+            }
+            Workload::InsertOneStatement { n } | Workload::InsertBulk { n } => {
+                let inserted = s
+                    .insert::<User>()
+                    .values(&self.new_users[..n])
+                    .execute()
+                    .await?;
+                inserted as usize
+            }
+            Workload::UpdateBulk { rows, .. } => {
+                let changed = s
+                    .update::<User>()
+                    .set(User::hair_color, data::update_color(iteration))
+                    .filter(User::id.le(rows as i32))
+                    .execute()
+                    .await?;
+                changed as usize
+            }
+            Workload::UpdateByKeyInTransaction { rows, .. } => {
+                let color = data::update_color(iteration);
+                let mut changed = 0;
+                for id in 1..=rows as i32 {
+                    changed += s
+                        .update::<User>()
+                        .set(User::hair_color, color)
+                        .filter(User::id.eq(id))
+                        .execute()
+                        .await?;
+                }
+                changed as usize
+            }
+            Workload::Transaction => {
+                let mut user = User {
+                    id: 0,
+                    name: format!("txn {iteration}"),
+                    hair_color: None,
+                };
+                s.add(&mut user).await?;
+                std::hint::black_box(user.id);
+                1
+            }
+            Workload::LoadingAssociations { .. } => {
+                let users: Vec<User> = s.select::<User>().all().await?;
+                let user_ids: Vec<i32> = users.iter().map(|u| u.id).collect();
+                let posts: Vec<Post> = s
+                    .select::<Post>()
+                    .filter(Post::user_id.in_list(user_ids))
+                    .all()
+                    .await?;
+                let post_ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
+                let comments: Vec<Comment> = s
+                    .select::<Comment>()
+                    .filter(Comment::post_id.in_list(post_ids))
+                    .all()
+                    .await?;
+                let n = comments.len();
+                let posts = group_by_parent(posts, comments, |p| p.id, |c| c.post_id);
+                let tree = group_by_parent(users, posts, |u| u.id, |(p, _)| p.user_id);
+                std::hint::black_box(&tree);
+                n
+            }
+        };
+        s.commit().await?;
+        Ok(n)
+    }
+}
+
+impl Contender for Orm {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn run<'a>(&'a mut self, workload: Workload, iteration: usize) -> Op<'a> {
+        Box::pin(self.run_op(workload, iteration))
+    }
+}

@@ -1,0 +1,186 @@
+//! Interleaved rounds: every contender runs every workload, round after
+//! round, in a rotating order; each operation is timed on its own.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::data::Workload;
+
+/// A boxed future borrowing the contender.
+pub type Op<'a> = Pin<Box<dyn Future<Output = Result<usize>> + 'a>>;
+
+/// A library under test.
+pub trait Contender {
+    /// Its name in reports.
+    fn name(&self) -> &'static str;
+
+    /// Whether it runs `workload` at all.
+    fn supports(&self, _workload: &Workload) -> bool {
+        true
+    }
+
+    /// Runs one operation of `workload`; `iteration` counts operations so
+    /// writes can vary. Returns the rows read or written.
+    fn run<'a>(&'a mut self, workload: Workload, iteration: usize) -> Op<'a>;
+}
+
+/// Puts the tables in the state a workload starts from.
+pub trait Fixture {
+    /// Loads the data `workload` reads (untimed).
+    fn prepare<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+    /// Restores the state after a batch of writes (untimed).
+    fn reset<'a>(
+        &'a mut self,
+        workload: Workload,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+    /// Called before each contender's batch, e.g. to re-pin new server
+    /// processes to the benchmark's CPU (untimed).
+    fn before_batch<'a>(&'a mut self) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// How many rounds and operations.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub warmup_rounds: usize,
+    pub rounds: usize,
+}
+
+/// The timings of one contender on one workload.
+#[derive(Debug, Clone)]
+pub struct Timings {
+    pub contender: &'static str,
+    /// Every counted operation, in nanoseconds.
+    pub samples: Vec<u64>,
+    /// The median of each counted round.
+    pub round_medians: Vec<u64>,
+}
+
+impl Timings {
+    pub fn median(&self) -> u64 {
+        median(&self.samples)
+    }
+}
+
+/// The outcome of one workload.
+#[derive(Debug, Clone)]
+pub struct WorkloadResult {
+    pub workload: Workload,
+    pub iterations: usize,
+    pub timings: Vec<Timings>,
+}
+
+impl WorkloadResult {
+    pub fn median_of(&self, contender: &str) -> Option<u64> {
+        self.timings
+            .iter()
+            .find(|t| t.contender == contender)
+            .map(Timings::median)
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[u64]) -> u64 {
+    if values.is_empty() {
+        return 0;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    let mid = v.len() / 2;
+    if v.len() % 2 == 0 {
+        (v[mid - 1] + v[mid]) / 2
+    } else {
+        v[mid]
+    }
+}
+
+/// Runs `workload` on every contender that supports it: warm-up rounds,
+/// then counted rounds, each contender running `iterations` timed
+/// operations per round, the starting contender rotating each round.
+pub async fn run_workload(
+    workload: Workload,
+    iterations: usize,
+    plan: Plan,
+    fixture: &mut dyn Fixture,
+    contenders: &mut [Box<dyn Contender>],
+) -> Result<WorkloadResult> {
+    fixture
+        .prepare(workload)
+        .await
+        .with_context(|| format!("preparing {}", workload.name()))?;
+    let active: Vec<usize> = (0..contenders.len())
+        .filter(|&i| contenders[i].supports(&workload))
+        .collect();
+    let mut timings: Vec<Timings> = active
+        .iter()
+        .map(|&i| Timings {
+            contender: contenders[i].name(),
+            samples: Vec::new(),
+            round_medians: Vec::new(),
+        })
+        .collect();
+    let expected = workload.expected();
+    let mut iteration = 0;
+    for round in 0..plan.warmup_rounds + plan.rounds {
+        let counted = round >= plan.warmup_rounds;
+        for k in 0..active.len() {
+            let slot = (k + round) % active.len();
+            let contender = &mut contenders[active[slot]];
+            fixture.before_batch().await?;
+            let mut batch = Vec::with_capacity(iterations);
+            for _ in 0..iterations {
+                let start = Instant::now();
+                let got = contender.run(workload, iteration).await.with_context(|| {
+                    format!("{} failed on {}", contender.name(), workload.name())
+                })?;
+                let elapsed = start.elapsed();
+                iteration += 1;
+                if got != expected {
+                    bail!(
+                        "{} returned {got} on {} where {expected} was expected",
+                        contender.name(),
+                        workload.name()
+                    );
+                }
+                batch.push(nanos(elapsed));
+            }
+            if workload.writes() {
+                fixture.reset(workload).await?;
+            }
+            if counted {
+                timings[slot].round_medians.push(median(&batch));
+                timings[slot].samples.extend(batch);
+            }
+        }
+    }
+    Ok(WorkloadResult {
+        workload,
+        iterations,
+        timings,
+    })
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), 0);
+        assert_eq!(median(&[3, 1, 2]), 2);
+        assert_eq!(median(&[4, 1, 2, 3]), 2);
+    }
+}
