@@ -70,14 +70,14 @@ impl Row for MemRow {
 
 fn pk_select(id: i32) -> SelectTree {
     let mut tree = SelectTree::new(User::table());
-    tree.filter = Some(User::id.eq(id).into_node());
+    tree.filter = Some(User::id.eq::<User, _, _>(id).into_node());
     tree.limit = Some(2);
     tree
 }
 
 fn in_list_select(ids: &[i32]) -> SelectTree {
     let mut tree = SelectTree::new(User::table());
-    tree.filter = Some(User::id.in_list(ids.iter().copied()).into_node());
+    tree.filter = Some(User::id.in_list::<User, _, _, _>(ids.iter().copied()).into_node());
     tree
 }
 
