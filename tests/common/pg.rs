@@ -81,7 +81,8 @@ pub async fn admin_i64(base_url: &str, sql: &str) -> i64 {
     v
 }
 
-fn bin_dir() -> Option<PathBuf> {
+/// The newest installed PostgreSQL's binary directory.
+pub fn bin_dir() -> Option<PathBuf> {
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if dir.join("initdb").exists() {
@@ -97,7 +98,8 @@ fn bin_dir() -> Option<PathBuf> {
     dirs.pop()
 }
 
-fn is_root() -> bool {
+/// True when the tests run as root.
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -106,7 +108,7 @@ fn is_root() -> bool {
 
 /// Runs a PostgreSQL binary, as the `postgres` user when we are root
 /// (initdb refuses to run as root).
-fn run_pg(bin: &Path, args: &[&str]) -> Result<(), String> {
+pub fn run_pg(bin: &Path, args: &[&str]) -> Result<(), String> {
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(bin);

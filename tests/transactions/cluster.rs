@@ -3,11 +3,14 @@
 //! configuration is not ours to change). Started once, from the installed
 //! binaries, on a port of its own, and left running for the next run.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
+
+// Finding the binaries and running them as `postgres` is the harness's own
+// code (tests/common/pg.rs), shared with its throwaway cluster.
+use crate::common::pg::{bin_dir, is_root, run_pg};
 
 /// The cluster's port.
 const PORT: u16 = 54347;
@@ -36,49 +39,6 @@ async fn reachable() -> bool {
     )
     .await
     .is_ok_and(|r| r.is_ok())
-}
-
-fn bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|d| d.join("initdb").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// Runs a PostgreSQL binary, as the `postgres` user when we are root.
-fn run(bin: PathBuf, args: &[&str]) -> Result<(), String> {
-    let mut cmd = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(&bin);
-        c
-    } else {
-        Command::new(&bin)
-    };
-    let out = cmd
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} {}: {}{}",
-            bin.display(),
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
 }
 
 fn start() -> Result<(), String> {
@@ -116,8 +76,8 @@ fn start() -> Result<(), String> {
         }
         let data = dir.join("data").display().to_string();
         if !dir.join("data/PG_VERSION").exists() {
-            run(
-                bin.join("initdb"),
+            run_pg(
+                &bin.join("initdb"),
                 &["-D", &data, "-U", "postgres", "--auth=trust", "--no-sync"],
             )?;
         }
@@ -127,8 +87,8 @@ fn start() -> Result<(), String> {
             dir.display()
         );
         let log = dir.join("log").display().to_string();
-        run(
-            bin.join("pg_ctl"),
+        run_pg(
+            &bin.join("pg_ctl"),
             &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
         )
     })();
