@@ -8,7 +8,7 @@ use orm_core::{Backend, Database};
 use crate::error::{MigrateError, Result};
 use crate::migration::Migration;
 use crate::record::{self, Record};
-use crate::runner::{rolled_back, run, Migrator};
+use crate::runner::{commit_or_fail, rolled_back, run, Migrator};
 use crate::status::{Progress, Report};
 
 impl<B: Backend> Migrator<B> {
@@ -95,26 +95,12 @@ impl<B: Backend> Migrator<B> {
         if result.is_ok() {
             result = record::delete(&mut s, &self.table, m.version).await;
         }
-        if result.is_ok() {
-            result = s.commit().await;
-        }
-        match result {
-            Ok(()) => {
-                self.report(Progress::Reverted {
-                    version: m.version,
-                    name: &m.name,
-                    elapsed: started.elapsed(),
-                });
-                Ok(true)
-            }
-            Err(source) => {
-                let _ = s.rollback().await;
-                Err(MigrateError::Failed {
-                    version: m.version,
-                    name: m.name.clone(),
-                    source: Box::new(source),
-                })
-            }
-        }
+        commit_or_fail(s, m, result).await?;
+        self.report(Progress::Reverted {
+            version: m.version,
+            name: &m.name,
+            elapsed: started.elapsed(),
+        });
+        Ok(true)
     }
 }

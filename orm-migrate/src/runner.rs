@@ -314,31 +314,40 @@ impl<B: Backend> Migrator<B> {
         if result.is_ok() {
             result = record::insert(&mut s, &self.table, m).await;
         }
-        if result.is_ok() {
-            result = s.commit().await;
-        }
-        match result {
-            Ok(()) => {
-                self.report(Progress::Applied {
-                    version: m.version,
-                    name: &m.name,
-                    elapsed: started.elapsed(),
-                });
-                Ok(true)
-            }
-            Err(source) => {
-                let _ = s.rollback().await;
-                Err(MigrateError::Failed {
-                    version: m.version,
-                    name: m.name.clone(),
-                    source: Box::new(source),
-                })
-            }
-        }
+        commit_or_fail(s, m, result).await?;
+        self.report(Progress::Applied {
+            version: m.version,
+            name: &m.name,
+            elapsed: started.elapsed(),
+        });
+        Ok(true)
     }
 }
 
 /// Rolls `s` back and returns `result`.
+/// Ends a migration's transaction: commits when its steps succeeded, rolls
+/// back whole otherwise and names the migration in the error. Shared by
+/// applying and reverting, so both leave the record exactly as it was on
+/// failure.
+pub(crate) async fn commit_or_fail<B: Backend>(
+    mut s: Session<B>,
+    m: &Migration<B>,
+    mut result: orm_core::Result<()>,
+) -> Result<()> {
+    if result.is_ok() {
+        result = s.commit().await;
+    }
+    if let Err(source) = result {
+        let _ = s.rollback().await;
+        return Err(MigrateError::Failed {
+            version: m.version,
+            name: m.name.clone(),
+            source: Box::new(source),
+        });
+    }
+    Ok(())
+}
+
 pub(crate) async fn rolled_back<B: Backend, T>(mut s: Session<B>, result: Result<T>) -> Result<T> {
     let rollback = s.rollback().await;
     let value = result?;
