@@ -8,7 +8,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::Config;
 
 use crate::error::{self, map_pool};
-use crate::pool::{PgManager, Pool};
+use crate::pool::{Object, PgManager, Pool};
 use crate::{PgConnection, PgDialect};
 
 /// The pool size when the URL does not set `max_connections`.
@@ -55,6 +55,22 @@ impl Postgres {
     /// The acquire timeout in force.
     pub fn acquire_timeout(&self) -> Duration {
         self.acquire_timeout
+    }
+
+    /// How long a connection of this pool waits for any one reply.
+    pub(crate) fn query_timeout(&self) -> Option<Duration> {
+        self.query_timeout
+    }
+
+    /// A pooled connection, waiting at most the acquire timeout.
+    pub(crate) async fn lease(&self) -> Result<Object> {
+        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+            Ok(Ok(object)) => Ok(object),
+            Ok(Err(e)) => Err(map_pool(e, self.acquire_timeout)),
+            Err(_) => Err(Error::PoolTimeout {
+                timeout: self.acquire_timeout,
+            }),
+        }
     }
 }
 
@@ -138,13 +154,8 @@ impl Backend for Postgres {
     }
 
     async fn acquire(&self) -> Result<PgConnection> {
-        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
-            Ok(Ok(object)) => Ok(PgConnection::new(object, self.query_timeout)),
-            Ok(Err(e)) => Err(map_pool(e, self.acquire_timeout)),
-            Err(_) => Err(Error::PoolTimeout {
-                timeout: self.acquire_timeout,
-            }),
-        }
+        let object = self.lease().await?;
+        Ok(PgConnection::new(object, self.clone()))
     }
 
     fn pool_status(&self) -> PoolStatus {

@@ -1,9 +1,10 @@
 //! [`PgConnection`]: a pooled connection and how it runs statements. Its
-//! transaction control is in `transaction.rs`, what becomes of it when
-//! dropped in `release.rs`.
+//! transaction control is in `transaction.rs`, how a `BEGIN` rides with the
+//! first statement in `pipeline.rs`, what becomes of it when dropped in
+//! `release.rs`.
 
+use std::borrow::Cow;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,12 +15,13 @@ use orm_core::{
     Connection, Dialect, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions,
     TxOptions, TxStatus, Value, ValueRef,
 };
-use tokio_postgres::RowStream;
+use tokio_postgres::{RowStream, Statement};
 
 use crate::bind::{self, PgBind};
 use crate::error::{self, local_sqlstate};
+use crate::pipeline::with_begin;
 use crate::pool::{Object, PgClient};
-use crate::{PgDialect, PgRow};
+use crate::{PgDialect, PgRow, Postgres};
 
 /// Runs `$work`, a statement of connection `$conn`, marked in flight and,
 /// with a `query_timeout`, under it: past it the connection is given up and
@@ -45,6 +47,11 @@ pub(crate) use timed;
 /// Statements are prepared once per connection and the prepared statements
 /// stay with the connection across leases.
 ///
+/// [`Connection::begin`] sends nothing: its `BEGIN` goes to the server in
+/// the same round trip as the transaction's first statement, and a
+/// transaction committed or rolled back before any statement costs no round
+/// trip at all.
+///
 /// Its transaction status is tracked as statements complete: `BEGIN`,
 /// `COMMIT` and `ROLLBACK` of [`Connection::begin`] and friends set it, and
 /// SQL holding transaction control run through [`Connection::batch`] or
@@ -58,20 +65,29 @@ pub(crate) use timed;
 pub struct PgConnection {
     /// Always `Some` until dropped.
     pub(crate) object: Option<Object>,
+    /// The pool it came from, which replaces a connection found lost under
+    /// a `BEGIN` not yet answered.
+    pub(crate) backend: Postgres,
+    /// What the transaction state is known to be (`InTransaction` from
+    /// [`Connection::begin`] on, its `BEGIN` pending or not).
     pub(crate) status: TxStatus,
+    /// The `BEGIN` of a transaction begun and not yet sent: it goes with
+    /// the transaction's first statement.
+    pub(crate) pending_begin: Option<Cow<'static, str>>,
     pub(crate) discarded: bool,
     /// Set while a statement runs; still set when its future was dropped.
     pub(crate) in_flight: bool,
     /// How long to wait for any one reply.
     pub(crate) query_timeout: Option<Duration>,
     /// The raw client was handed out: what it ran is not known.
-    pub(crate) escaped: AtomicBool,
+    pub(crate) escaped: bool,
 }
 
 impl std::fmt::Debug for PgConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgConnection")
             .field("status", &self.status())
+            .field("begin_pending", &self.pending_begin.is_some())
             .field("discarded", &self.discarded)
             .field("in_flight", &self.in_flight)
             .finish()
@@ -79,40 +95,49 @@ impl std::fmt::Debug for PgConnection {
 }
 
 impl PgConnection {
-    pub(crate) fn new(object: Object, query_timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(object: Object, backend: Postgres) -> Self {
         PgConnection {
             object: Some(object),
+            query_timeout: backend.query_timeout(),
+            backend,
             status: TxStatus::Idle,
+            pending_begin: None,
             discarded: false,
             in_flight: false,
-            query_timeout,
-            escaped: AtomicBool::new(false),
+            escaped: false,
         }
     }
 
     /// The underlying tokio-postgres client, for what orm does not wrap.
-    /// Always `Some` while the connection is held (the client goes back to
-    /// the pool only when the connection is dropped).
+    /// A transaction begun with [`Connection::begin`] whose `BEGIN` is not
+    /// sent yet is opened on the server first, so what the client runs is
+    /// inside it.
     ///
     /// What runs through it is not seen by the connection, so handing it out
     /// makes the transaction status [`TxStatus::Unknown`]: the connection is
     /// rolled back (one round trip) before it goes back to the pool, unless
     /// the state is recorded with [`Connection::set_tx_status`] after.
-    pub fn client(&self) -> Option<&tokio_postgres::Client> {
-        self.escaped.store(true, Ordering::Relaxed);
-        self.object.as_ref().map(|o| &o.client)
+    ///
+    /// # Errors
+    ///
+    /// The error of the pending `BEGIN`, or [`Error::ConnectionLost`] when
+    /// the connection is gone.
+    pub async fn client(&mut self) -> Result<&tokio_postgres::Client> {
+        self.flush_begin().await?;
+        self.escaped = true;
+        Ok(&self.pooled()?.client)
     }
 
     /// The transaction status, counting a client handed out as unknown.
     pub(crate) fn status(&self) -> TxStatus {
-        if self.escaped.load(Ordering::Relaxed) {
+        if self.escaped {
             TxStatus::Unknown
         } else {
             self.status
         }
     }
 
-    fn pooled(&mut self) -> Result<&mut PgClient> {
+    pub(crate) fn pooled(&mut self) -> Result<&mut PgClient> {
         match self.object.as_deref_mut() {
             Some(client) => Ok(client),
             None => Err(error::connection_lost("the connection was released")),
@@ -126,7 +151,7 @@ impl PgConnection {
 
     /// Maps a driver error, and marks the connection for closing when the
     /// error means it cannot be trusted again.
-    fn fail(&mut self, e: tokio_postgres::Error) -> Error {
+    pub(crate) fn fail(&mut self, e: tokio_postgres::Error) -> Error {
         let e = error::map(e);
         if error::breaks_connection(&e) {
             self.discarded = true;
@@ -169,6 +194,28 @@ impl PgConnection {
         Error::Timeout { operation, timeout }
     }
 
+    /// The statement prepared for `sql` on this connection, preparing it
+    /// on first use (with a pending `BEGIN` in the same round trip). `None`:
+    /// the connection was found lost and replaced; start over.
+    async fn prepared(&mut self, sql: &str, replacements: &mut usize) -> Result<Option<Statement>> {
+        if let Some(statement) = self.pooled()?.cached(sql) {
+            return Ok(Some(statement));
+        }
+        let begin = self.take_begin();
+        let client = &self.pooled()?.client;
+        let (began, prepared) = with_begin(client, begin.as_deref(), client.prepare(sql)).await;
+        let prepared = prepared.map_err(|e| self.fail(e));
+        if self
+            .settle_begin(begin, began, &prepared, replacements)
+            .await?
+        {
+            return Ok(None);
+        }
+        let statement = prepared?;
+        self.pooled()?.remember(sql, statement.clone());
+        Ok(Some(statement))
+    }
+
     /// Prepares `sql` (once per connection), checks `binds` against its
     /// parameters and starts it.
     async fn start<'v>(
@@ -177,17 +224,25 @@ impl PgConnection {
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
     ) -> Result<RowStream> {
         bind::precheck(binds.clone())?;
-        self.note_control(sql, false);
-        let client = self.pooled()?;
-        let statement = match client.prepare(sql).await {
-            Ok(statement) => statement,
-            Err(e) => return Err(self.fail(e)),
-        };
-        bind::check(statement.params(), binds.clone())?;
-        let client = self.pooled()?;
-        match client.client.query_raw(&statement, binds.map(PgBind)).await {
-            Ok(rows) => Ok(rows),
-            Err(e) => Err(self.fail_statement(sql, e)),
+        let mut replacements = self.replacements();
+        loop {
+            self.note_control(sql, false);
+            let Some(statement) = self.prepared(sql, &mut replacements).await? else {
+                continue;
+            };
+            bind::check(statement.params(), binds.clone())?;
+            let begin = self.take_begin();
+            let client = &self.pooled()?.client;
+            let params = binds.clone().map(PgBind);
+            let started = client.query_raw(&statement, params);
+            let (began, rows) = with_begin(client, begin.as_deref(), started).await;
+            let rows = rows.map_err(|e| self.fail_statement(sql, e));
+            if !self
+                .settle_begin(begin, began, &rows, &mut replacements)
+                .await?
+            {
+                return rows;
+            }
         }
     }
 
@@ -207,18 +262,25 @@ impl PgConnection {
 
     async fn run_execute(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         bind::precheck(binds.iter().copied())?;
-        self.note_control(sql, false);
-        let client = self.pooled()?;
-        let statement = match client.prepare(sql).await {
-            Ok(statement) => statement,
-            Err(e) => return Err(self.fail(e)),
-        };
-        bind::check(statement.params(), binds.iter().copied())?;
-        let client = self.pooled()?;
-        let params = binds.iter().copied().map(PgBind);
-        match client.client.execute_raw(&statement, params).await {
-            Ok(n) => Ok(n),
-            Err(e) => Err(self.fail_statement(sql, e)),
+        let mut replacements = self.replacements();
+        loop {
+            self.note_control(sql, false);
+            let Some(statement) = self.prepared(sql, &mut replacements).await? else {
+                continue;
+            };
+            bind::check(statement.params(), binds.iter().copied())?;
+            let begin = self.take_begin();
+            let client = &self.pooled()?.client;
+            let params = binds.iter().copied().map(PgBind);
+            let executed = client.execute_raw(&statement, params);
+            let (began, n) = with_begin(client, begin.as_deref(), executed).await;
+            let n = n.map_err(|e| self.fail_statement(sql, e));
+            if !self
+                .settle_begin(begin, began, &n, &mut replacements)
+                .await?
+            {
+                return n;
+            }
         }
     }
 
@@ -235,16 +297,28 @@ impl PgConnection {
         }
     }
 
+    /// Runs `sql` through the simple protocol, a pending `BEGIN` ahead of
+    /// it in the same round trip.
     pub(crate) async fn run_batch(&mut self, sql: &str) -> Result<()> {
-        let client = self.pooled()?;
-        match client.client.batch_execute(sql).await {
-            Ok(()) => {
-                if mentions(sql, b"DISCARD") || mentions(sql, b"DEALLOCATE") {
-                    client.forget_all();
-                }
-                Ok(())
+        let mut replacements = self.replacements();
+        loop {
+            self.note_control(sql, true);
+            let begin = self.take_begin();
+            let client = &self.pooled()?.client;
+            let (began, done) =
+                with_begin(client, begin.as_deref(), client.batch_execute(sql)).await;
+            let done = done.map_err(|e| self.fail(e));
+            if self
+                .settle_begin(begin, began, &done, &mut replacements)
+                .await?
+            {
+                continue;
             }
-            Err(e) => Err(self.fail(e)),
+            done?;
+            if mentions(sql, b"DISCARD") || mentions(sql, b"DEALLOCATE") {
+                self.pooled()?.forget_all();
+            }
+            return Ok(());
         }
     }
 
@@ -277,7 +351,10 @@ impl Connection for PgConnection {
     }
 
     fn set_tx_status(&mut self, status: TxStatus) {
-        self.escaped.store(false, Ordering::Relaxed);
+        self.escaped = false;
+        if status != TxStatus::InTransaction {
+            self.pending_begin = None;
+        }
         self.status = status;
     }
 
@@ -306,7 +383,6 @@ impl Connection for PgConnection {
     }
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
-        self.note_control(sql, true);
         timed!(self, "a statement", self.run_batch(sql))
     }
 

@@ -46,6 +46,17 @@
 //! the pool and giving it back costs no round trip: the pool only checks
 //! that the socket is open.
 //!
+//! [`Connection::begin`](orm_core::Connection::begin) sends nothing: the
+//! `BEGIN` is remembered and goes to the server in the same round trip as
+//! the transaction's first statement, so a transaction of one statement costs
+//! two round trips (`BEGIN` + statement, `COMMIT`), and one committed or
+//! rolled back before any statement costs none. A failing `BEGIN` fails that
+//! statement with its own error. When the first statement finds the
+//! connection lost (it died idle in the pool), nothing of the transaction
+//! exists yet: the connection is closed and `BEGIN` and the statement are sent
+//! again on another one from the pool, with no error. `now()` inside the
+//! transaction is the time of its first statement.
+//!
 //! That is safe because a connection goes back to the pool as it is only when
 //! it is known to be outside any transaction with nothing in flight. Its
 //! status is tracked as statements complete: `BEGIN`, `COMMIT` and
@@ -91,6 +102,7 @@ mod connection;
 mod dialect;
 mod error;
 mod inspect;
+mod pipeline;
 mod pool;
 mod release;
 pub mod row;

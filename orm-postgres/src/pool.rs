@@ -57,12 +57,13 @@ impl PgClient {
         }
     }
 
-    /// The prepared statement for `sql`, preparing it on first use.
-    pub(crate) async fn prepare(&mut self, sql: &str) -> Result<Statement, tokio_postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql).await?;
+    /// The statement prepared for `sql` on this connection, if any.
+    pub(crate) fn cached(&self, sql: &str) -> Option<Statement> {
+        self.statements.get(sql).cloned()
+    }
+
+    /// Keeps `statement`, just prepared for `sql`, for the next uses.
+    pub(crate) fn remember(&mut self, sql: &str, statement: Statement) {
         if self.statements.len() >= STATEMENT_CAPACITY {
             // Evict one: dropping the last handle on a statement closes it
             // on the server.
@@ -70,8 +71,7 @@ impl PgClient {
                 self.statements.remove(&key);
             }
         }
-        self.statements.insert(Arc::from(sql), statement.clone());
-        Ok(statement)
+        self.statements.insert(Arc::from(sql), statement);
     }
 
     /// Forgets the statement for `sql` (after the server rejected it as stale).

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use orm_core::TxStatus;
-
 use crate::pool::Object;
 use crate::PgConnection;
 
@@ -19,8 +17,9 @@ impl Drop for PgConnection {
         };
         if self.discarded || object.client.is_closed() {
             close(object);
-        } else if self.status() == TxStatus::Idle && !self.in_flight {
-            // Back to the pool as it is: no round trip.
+        } else if self.outside_transaction() && !self.in_flight {
+            // Back to the pool as it is (a BEGIN never sent included): no
+            // round trip.
             drop(object);
         } else {
             match tokio::runtime::Handle::try_current() {
@@ -39,7 +38,7 @@ impl Drop for PgConnection {
 }
 
 /// Takes `object` out of the pool for good and closes it.
-fn close(object: Object) {
+pub(crate) fn close(object: Object) {
     drop(deadpool::managed::Object::take(object));
 }
 

@@ -1,5 +1,6 @@
-//! Transaction control on a [`PgConnection`]: `BEGIN` with options,
-//! `COMMIT` whose outcome may be unknown, `ROLLBACK`, and two-phase commit.
+//! Transaction control on a [`PgConnection`]: `BEGIN` with options (sent
+//! with the first statement, see `pipeline.rs`), `COMMIT` whose outcome may
+//! be unknown, `ROLLBACK`, and two-phase commit.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use orm_core::error::sqlstate;
 use orm_core::{Connection, Error, PreparedTransaction, Result, TxOptions, TxStatus};
 
 use crate::connection::timed;
-use crate::PgConnection;
+use crate::{error, PgConnection};
 
 /// The `BEGIN` statement for `options`. SQLite's lock mode means nothing
 /// here: PostgreSQL locks rows as statements touch them.
@@ -62,20 +63,53 @@ fn loses_outcome(error: &Error) -> bool {
 
 impl PgConnection {
     /// Runs a transaction-control statement: the status is unknown until
-    /// it succeeded, and is then `after`.
+    /// it succeeded, and is then `after`, whatever a client handed out ran
+    /// before (its borrow has ended).
     async fn control(&mut self, operation: &'static str, sql: &str, after: TxStatus) -> Result<()> {
         self.status = TxStatus::Unknown;
         timed!(self, operation, self.run_batch(sql))?;
         self.status = after;
+        self.escaped = false;
         Ok(())
     }
 
+    /// Remembers the `BEGIN` for `options`, to be sent with the first
+    /// statement. A connection already known to be closed fails here, so
+    /// that the session tries another before the transaction holds work.
     pub(crate) async fn begin_transaction(&mut self, options: &TxOptions) -> Result<()> {
-        let sql = begin_sql(options);
-        self.control("BEGIN", &sql, TxStatus::InTransaction).await
+        if self.pooled()?.client.is_closed() {
+            self.discarded = true;
+            return Err(error::connection_lost("the connection was closed"));
+        }
+        self.pending_begin = Some(begin_sql(options));
+        self.status = TxStatus::InTransaction;
+        Ok(())
+    }
+
+    /// Forgets a `BEGIN` that was never sent: the transaction ran nothing,
+    /// so ending it needs no word to the server. True when there was one.
+    fn end_unsent(&mut self) -> bool {
+        if self.pending_begin.take().is_some() {
+            self.status = TxStatus::Idle;
+            return true;
+        }
+        false
+    }
+
+    /// True when the server is outside any transaction: the status is
+    /// `Idle`, or a transaction was begun and its `BEGIN` not sent yet.
+    pub(crate) fn outside_transaction(&self) -> bool {
+        match self.status() {
+            TxStatus::Idle => true,
+            TxStatus::InTransaction => self.pending_begin.is_some(),
+            _ => false,
+        }
     }
 
     pub(crate) async fn commit_transaction(&mut self) -> Result<()> {
+        if self.end_unsent() {
+            return Ok(());
+        }
         match self.control("COMMIT", "COMMIT", TxStatus::Idle).await {
             Ok(()) => Ok(()),
             // Sent, and no reply: committed or not, nobody here can tell.
@@ -91,6 +125,9 @@ impl PgConnection {
     }
 
     pub(crate) async fn rollback_transaction(&mut self) -> Result<()> {
+        if self.end_unsent() {
+            return Ok(());
+        }
         if self.is_broken() {
             // Closing the connection makes the server roll back.
             self.discarded = true;
@@ -107,6 +144,7 @@ impl PgConnection {
 
     pub(crate) async fn prepare_for_two_phase(&mut self, gid: &str) -> Result<()> {
         let sql = format!("PREPARE TRANSACTION {}", gid_literal(gid)?);
+        self.flush_begin().await?;
         match self.control("PREPARE TRANSACTION", &sql, TxStatus::Idle).await {
             Ok(()) => Ok(()),
             Err(e) if loses_outcome(&e) => {
@@ -138,6 +176,8 @@ impl PgConnection {
         } else {
             "ROLLBACK PREPARED"
         };
+        // Inside a transaction the server refuses it: say so, as before.
+        self.flush_begin().await?;
         match self.control(operation, &sql, TxStatus::Idle).await {
             Err(e) if commit && loses_outcome(&e) => {
                 self.discarded = true;

@@ -120,7 +120,8 @@ impl<B: Backend> Session<B> {
     }
 
     /// Leases a connection and opens a transaction now, rather than on the
-    /// first statement.
+    /// first statement. (A backend may still send its `BEGIN` with the
+    /// first statement: PostgreSQL does, saving a round trip.)
     ///
     /// Starting a session that is already active or closed is an
     /// [`Error::InvalidState`].

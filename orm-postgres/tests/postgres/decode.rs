@@ -5,8 +5,8 @@ use orm_postgres::PgRow;
 
 use crate::common::TestDb;
 
-async fn one_row(conn: &orm_postgres::PgConnection, sql: &str) -> PgRow {
-    let client = conn.client().unwrap();
+async fn one_row(conn: &mut orm_postgres::PgConnection, sql: &str) -> PgRow {
+    let client = conn.client().await.unwrap();
     PgRow::new(client.query_one(sql, &[]).await.unwrap())
 }
 
@@ -25,9 +25,9 @@ fn decode_error(e: Error) -> (String, &'static str, String) {
 async fn every_base_type_and_null() {
     let db = TestDb::new("decode_base").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT true AS b, 2::int2 AS s, 3::int4 AS i, 4::int8 AS l, 1.5::float4 AS f, \
          2.25::float8 AS d, 'txt'::text AS t, 'vc'::varchar AS vc, 'bp'::char(3) AS bp, \
          'nm'::name AS nm, '\\x01ff'::bytea AS by, \
@@ -65,9 +65,9 @@ async fn every_base_type_and_null() {
 async fn integers_and_floats_widen_but_never_narrow() {
     let db = TestDb::new("decode_widen").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT (-2)::int2 AS s, 2147483647::int4 AS i, 9007199254740993::int8 AS l, 0.5::float4 AS f",
     )
     .await;
@@ -97,7 +97,7 @@ async fn mismatches_name_the_column_and_both_types() {
     let pg = db.connect("").await;
     let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT 'x'::text AS label, 1::int4 AS n, true AS flag",
     )
     .await;
@@ -177,9 +177,9 @@ async fn chrono_types() {
     use chrono::{NaiveDate, TimeZone, Utc};
     let db = TestDb::new("decode_chrono").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT DATE '2024-02-29' AS d, TIMESTAMP '2024-02-29 12:34:56.789' AS ts, \
          TIMESTAMPTZ '2024-02-29 12:34:56+02' AS tz, NULL::date AS nd",
     )
@@ -210,9 +210,9 @@ async fn chrono_types() {
 async fn uuid_type() {
     let db = TestDb::new("decode_uuid").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT '67e55044-10b1-426f-9247-bb680e5fe0c8'::uuid AS u, NULL::uuid AS n, 'x'::text AS t",
     )
     .await;
@@ -229,9 +229,9 @@ async fn uuid_type() {
 async fn json_and_jsonb() {
     let db = TestDb::new("decode_json").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         r#"SELECT '{"a": [1, 2]}'::json AS j, '{"b": null}'::jsonb AS jb, 'null'::jsonb AS jnull, NULL::jsonb AS n"#,
     )
     .await;
@@ -253,9 +253,9 @@ async fn numeric_as_decimal() {
     use std::str::FromStr;
     let db = TestDb::new("decode_decimal").await;
     let pg = db.connect("").await;
-    let conn = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
     let row = one_row(
-        &conn,
+        &mut conn,
         "SELECT 12345.6789::numeric AS n, NULL::numeric AS nn, 1.5::float8 AS f",
     )
     .await;

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod begin;
 mod binds;
 mod decode;
 mod dialect;

@@ -1,0 +1,130 @@
+//! The lazy `BEGIN` of a [`PgConnection`]: [`Connection::begin`] only
+//! remembers it, and it goes to the server in the same round trip as the
+//! transaction's first statement (tokio-postgres sends requests whose
+//! futures are polled together back to back, in the order they are first
+//! polled). A transaction of one statement then costs two round trips, not
+//! three, and one that ends before any statement costs none.
+//!
+//! The rules every statement path follows:
+//!
+//! - the pending `BEGIN` is taken off the connection as the statement is
+//!   sent; the status stays `InTransaction`, so a future dropped in flight
+//!   leaves a connection that is rolled back before reuse;
+//! - a `BEGIN` that fails fails the statement with `BEGIN`'s error;
+//! - a statement that fails after its `BEGIN` succeeded leaves the
+//!   transaction open and aborted, as if they had been sent apart;
+//! - when the connection turns out to be lost (it died idle in the pool, say),
+//!   nothing of the transaction exists yet: the connection is closed, another
+//!   one leased from the pool, and `BEGIN` and the statement are sent again,
+//!   as a `BEGIN` sent on its own would have been retried on another
+//!   connection. A statement with effects outside the transaction (a
+//!   sequence's `nextval`) may then have had them twice.
+//!
+//! Code that uses the driver's client directly calls
+//! [`flush_begin`](PgConnection::flush_begin) first.
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use orm_core::{Backend, Error, Result, TxStatus};
+use tokio_postgres::Client;
+
+use crate::connection::timed;
+use crate::PgConnection;
+
+/// Awaits `work`, with `begin` (when some) sent just ahead of it in the same
+/// round trip; returns `BEGIN`'s outcome (`Ok` when there was none) and
+/// `work`'s.
+pub(crate) async fn with_begin<T>(
+    client: &Client,
+    begin: Option<&str>,
+    work: impl Future<Output = T>,
+) -> (std::result::Result<(), tokio_postgres::Error>, T) {
+    match begin {
+        None => (Ok(()), work.await),
+        // `join` polls `BEGIN` first, so it is queued first.
+        Some(sql) => futures_util::future::join(client.batch_execute(sql), work).await,
+    }
+}
+
+impl PgConnection {
+    /// Takes the pending `BEGIN`, about to be sent.
+    pub(crate) fn take_begin(&mut self) -> Option<Cow<'static, str>> {
+        self.pending_begin.take()
+    }
+
+    /// How many times a statement may find its connection lost under a
+    /// `BEGIN` and move to another one: one more than the pool holds, so
+    /// that every dead idle connection can be met once.
+    pub(crate) fn replacements(&self) -> usize {
+        self.backend.pool_status().max_size + 1
+    }
+
+    /// Settles a round trip that carried `begin` (none: nothing to settle)
+    /// with `BEGIN`'s outcome `began` and the statement's `outcome`.
+    /// Returns true when the connection was found lost and replaced, with
+    /// the `BEGIN` pending again: send the statement again.
+    pub(crate) async fn settle_begin<T>(
+        &mut self,
+        begin: Option<Cow<'static, str>>,
+        began: std::result::Result<(), tokio_postgres::Error>,
+        outcome: &Result<T>,
+        replacements: &mut usize,
+    ) -> Result<bool> {
+        let Some(begin) = begin else {
+            return Ok(false);
+        };
+        let began = began.map_err(|e| self.fail(e));
+        let lost = |e: Option<&Error>| matches!(e, Some(Error::ConnectionLost { .. }));
+        if *replacements > 0 && (lost(began.as_ref().err()) || lost(outcome.as_ref().err())) {
+            *replacements -= 1;
+            self.replace_lost(begin).await?;
+            return Ok(true);
+        }
+        if began.is_err() {
+            // Rolled back before reuse, whatever the server made of it.
+            self.status = TxStatus::Unknown;
+        }
+        began.map(|()| false)
+    }
+
+    /// Closes a connection found lost before its transaction did anything,
+    /// and leases another with `begin` pending on it.
+    async fn replace_lost(&mut self, begin: Cow<'static, str>) -> Result<()> {
+        if let Some(lost) = self.object.take() {
+            crate::release::close(lost);
+        }
+        let object = self.backend.lease().await?;
+        self.object = Some(object);
+        self.discarded = false;
+        self.escaped = false;
+        self.status = TxStatus::InTransaction;
+        self.pending_begin = Some(begin);
+        Ok(())
+    }
+
+    /// Sends a pending `BEGIN` on its own, for code that is about to use
+    /// the driver's client directly (or run SQL that must follow it). Does
+    /// nothing when no `BEGIN` is pending.
+    pub(crate) async fn flush_begin(&mut self) -> Result<()> {
+        if self.pending_begin.is_none() {
+            return Ok(());
+        }
+        timed!(self, "BEGIN", self.send_begin())
+    }
+
+    async fn send_begin(&mut self) -> Result<()> {
+        let mut replacements = self.replacements();
+        loop {
+            let begin = self.take_begin();
+            let client = &self.pooled()?.client;
+            let (began, ()) = with_begin(client, begin.as_deref(), async {}).await;
+            if !self
+                .settle_begin(begin, began, &Ok(()), &mut replacements)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! `BEGIN` rides with the transaction's first statement: what the server
+//! sees of a transaction before, during and after it, and that nothing the
+//! issue-4 guarantees promise is lost on the way.
+
+use std::time::{Duration, Instant};
+
+use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
+use orm_postgres::PgConnection;
+
+use crate::common::{backend_pid, TestDb};
+
+/// What the server says server process `pid` is doing (`idle`, `idle in
+/// transaction`, ...) and the last statement it received.
+async fn seen_by_server(admin: &mut PgConnection, pid: i32) -> (String, String) {
+    let rows: Vec<(String, String)> = admin
+        .fetch_all(
+            "SELECT state, query FROM pg_stat_activity WHERE pid = $1",
+            &[ValueRef::I32(pid)],
+        )
+        .await
+        .unwrap();
+    rows.into_iter()
+        .next()
+        .expect("the server process is there")
+}
+
+/// Waits until server process `pid` is gone.
+async fn wait_gone(admin: &mut PgConnection, pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows: Vec<(i64,)> = admin
+            .fetch_all(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
+                &[ValueRef::I32(pid)],
+            )
+            .await
+            .unwrap();
+        if rows[0].0 == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "backend {pid} is still there");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn begin_reaches_the_server_with_the_first_statement() {
+    let db = TestDb::new("begin_lazy").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+    // Nothing sent yet: the server still sees the last statement, idle.
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle".to_string(), "SELECT pg_backend_pid()".to_string())
+    );
+
+    let one: Vec<(i32,)> = conn.fetch_all("SELECT 1", &[]).await.unwrap();
+    assert_eq!(one, [(1,)]);
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle in transaction".to_string(), "SELECT 1".to_string())
+    );
+
+    conn.commit().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle".to_string(), "COMMIT".to_string())
+    );
+}
+
+#[tokio::test]
+async fn the_first_statement_runs_under_the_options_of_begin() {
+    let db = TestDb::new("begin_options").await;
+    let pg = db.connect("").await;
+    let mut conn = pg.acquire().await.unwrap();
+    conn.begin(&TxOptions::serializable().read_only().deferrable())
+        .await
+        .unwrap();
+    let settings: Vec<(String, String, String)> = conn
+        .fetch_all(
+            "SELECT current_setting('transaction_isolation'), \
+             current_setting('transaction_read_only'), \
+             current_setting('transaction_deferrable')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        settings,
+        [("serializable".into(), "on".into(), "on".into())]
+    );
+    let err = conn.batch("CREATE TABLE t (x int8)").await.unwrap_err();
+    assert!(matches!(err, Error::ReadOnlyTransaction { .. }), "{err:?}");
+    conn.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_transaction_that_ran_nothing_ends_without_a_word_to_the_server() {
+    let db = TestDb::new("begin_nothing").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+    let untouched = ("idle".to_string(), "SELECT pg_backend_pid()".to_string());
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    conn.commit().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    conn.begin(&TxOptions::serializable()).await.unwrap();
+    conn.rollback().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    assert_eq!(seen_by_server(&mut admin, pid).await, untouched);
+
+    // Dropped with its BEGIN unsent, it goes back to the pool at once, as
+    // an idle one does: no rollback on the way.
+    conn.begin(&TxOptions::new()).await.unwrap();
+    drop(conn);
+    assert_eq!(pg.pool_status().idle, 1);
+    let mut again = pg.acquire().await.unwrap();
+    assert_eq!(again.tx_status(), TxStatus::Idle);
+    assert_eq!(seen_by_server(&mut admin, pid).await, untouched);
+    assert_eq!(backend_pid(&mut again).await, pid);
+}
+
+#[tokio::test]
+async fn a_statement_failing_after_its_begin_leaves_the_transaction_aborted() {
+    let db = TestDb::new("begin_failed_statement").await;
+    let pg = db.connect("max_connections=1").await;
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let err = conn
+        .execute("INSERT INTO t VALUES (1 / $1::int8)", &[ValueRef::I64(0)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Database { code, .. } if code == "22012"),
+        "{err:?}"
+    );
+    // BEGIN went through: the transaction is open, and aborted.
+    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+    let err = conn.execute("SELECT 1", &[]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Database { code, .. } if code == "25P02"),
+        "{err:?}"
+    );
+    conn.rollback().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    assert_eq!(conn.execute("SELECT 1", &[]).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_begin_whose_statement_future_is_dropped_is_rolled_back_before_reuse() {
+    let db = TestDb::new("begin_dropped").await;
+    let pg = db.connect("max_connections=1").await;
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    // Sent (BEGIN and the insert together), then given up on.
+    let slow = conn.execute("INSERT INTO t SELECT 1 FROM pg_sleep(0.3)", &[]);
+    assert!(tokio::time::timeout(Duration::from_millis(50), slow)
+        .await
+        .is_err());
+    drop(conn);
+
+    // The same connection, rolled back: the insert never committed.
+    let mut conn = pg.acquire().await.unwrap();
+    assert_eq!(backend_pid(&mut conn).await, pid);
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    let rows: Vec<(i64,)> = conn.fetch_all("SELECT count(*) FROM t", &[]).await.unwrap();
+    assert_eq!(rows, [(0,)]);
+}
+
+#[tokio::test]
+async fn a_connection_lost_before_its_begin_was_sent_is_replaced_without_an_error() {
+    let db = TestDb::new("begin_replaced").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let killed: Vec<(bool,)> = admin
+        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
+        .await
+        .unwrap();
+    assert_eq!(killed, [(true,)]);
+    wait_gone(&mut admin, pid).await;
+
+    // The transaction held nothing yet: it starts again on another
+    // connection, and the program sees no error.
+    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    let replacement = backend_pid(&mut conn).await;
+    assert_ne!(replacement, pid);
+    assert_eq!(
+        seen_by_server(&mut admin, replacement).await.0,
+        "idle in transaction"
+    );
+    conn.commit().await.unwrap();
+    let rows: Vec<(i64,)> = admin
+        .fetch_all("SELECT count(*) FROM t", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows, [(1,)]);
+    assert_eq!(pg.pool_status().size, 2);
+}
+
+#[tokio::test]
+async fn a_connection_lost_inside_its_transaction_is_not_replaced() {
+    let db = TestDb::new("begin_lost_inside").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
+        .await
+        .unwrap();
+    wait_gone(&mut admin, pid).await;
+
+    // The insert went with the connection: that must be said, not hidden.
+    let err = conn
+        .execute("INSERT INTO t VALUES (2)", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
+    conn.rollback().await.unwrap();
+    let rows: Vec<(i64,)> = admin
+        .fetch_all("SELECT count(*) FROM t", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows, [(0,)]);
+}
+
+#[tokio::test]
+async fn code_using_the_client_directly_runs_inside_the_begun_transaction() {
+    let db = TestDb::new("begin_client").await;
+    let pg = db.connect("").await;
+    let mut conn = pg.acquire().await.unwrap();
+    conn.begin(&TxOptions::new().isolation(orm_core::IsolationLevel::RepeatableRead))
+        .await
+        .unwrap();
+    let client = conn.client().await.unwrap();
+    let row = client
+        .query_one("SELECT current_setting('transaction_isolation')", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "repeatable read");
+    // What the client ran is not known to the connection.
+    assert_eq!(conn.tx_status(), TxStatus::Unknown);
+    conn.rollback().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+}
+
+#[tokio::test]
+async fn savepoints_and_two_phase_commit_start_from_an_unsent_begin() {
+    let db = TestDb::new("begin_savepoint").await;
+    let pg = db.connect("").await;
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    conn.batch("SAVEPOINT a").await.unwrap();
+    conn.set_tx_status(TxStatus::InTransaction);
+    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    conn.batch("ROLLBACK TO SAVEPOINT a").await.unwrap();
+    conn.set_tx_status(TxStatus::InTransaction);
+    conn.execute("INSERT INTO t VALUES (2)", &[]).await.unwrap();
+    conn.commit().await.unwrap();
+    let rows: Vec<(i64,)> = conn.fetch_all("SELECT x FROM t", &[]).await.unwrap();
+    assert_eq!(rows, [(2,)]);
+
+    // PREPARE TRANSACTION of a transaction that ran nothing: its BEGIN is
+    // sent first, so the server has a transaction to prepare (or says why
+    // it cannot).
+    conn.begin(&TxOptions::new()).await.unwrap();
+    match conn.prepare_transaction("begin-unsent").await {
+        Ok(()) => {
+            assert_eq!(conn.tx_status(), TxStatus::Idle);
+            conn.finish_prepared("begin-unsent", false).await.unwrap();
+        }
+        Err(Error::Unsupported { .. }) => conn.rollback().await.unwrap(),
+        Err(other) => panic!("{other:?}"),
+    }
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    assert_eq!(conn.execute("SELECT 1", &[]).await.unwrap(), 1);
+}
