@@ -22,6 +22,10 @@ pub enum Any {
     /// SQLite on sqlx's driver.
     #[cfg(feature = "sqlite")]
     Sqlite(orm_sqlite::Sqlite),
+    /// SQLite on rusqlite, a thread per connection
+    /// (`sqlite://app.db?executor=rusqlite`, feature `rusqlite`).
+    #[cfg(feature = "rusqlite")]
+    Rusqlite(orm_sqlite::Rusqlite),
 }
 
 /// A connection leased from an [`Any`] pool.
@@ -34,6 +38,9 @@ pub enum AnyConnection {
     /// A SQLite connection.
     #[cfg(feature = "sqlite")]
     Sqlite(orm_sqlite::SqliteConn),
+    /// A SQLite connection of the rusqlite executor.
+    #[cfg(feature = "rusqlite")]
+    Rusqlite(orm_sqlite::RusqliteConn),
 }
 
 // Delegates a method call to whichever backend the value holds.
@@ -44,6 +51,8 @@ macro_rules! dispatch {
             Self::Postgres($inner) => $body,
             #[cfg(feature = "sqlite")]
             Self::Sqlite($inner) => $body,
+            #[cfg(feature = "rusqlite")]
+            Self::Rusqlite($inner) => $body,
         }
     };
 }
@@ -72,6 +81,10 @@ impl Backend for Any {
                 return Err(not_compiled(options, "postgres"));
             }
             Scheme::Sqlite => {
+                #[cfg(feature = "rusqlite")]
+                if orm_sqlite::Rusqlite::chosen_by(options) {
+                    return Ok(Any::Rusqlite(orm_sqlite::Rusqlite::connect(options).await?));
+                }
                 #[cfg(feature = "sqlite")]
                 return Ok(Any::Sqlite(orm_sqlite::Sqlite::connect(options).await?));
                 #[cfg(not(feature = "sqlite"))]
@@ -116,6 +129,13 @@ impl From<orm_postgres::PgConnection> for AnyConnection {
 impl From<orm_sqlite::SqliteConn> for AnyConnection {
     fn from(c: orm_sqlite::SqliteConn) -> Self {
         AnyConnection::Sqlite(c)
+    }
+}
+
+#[cfg(feature = "rusqlite")]
+impl From<orm_sqlite::RusqliteConn> for AnyConnection {
+    fn from(c: orm_sqlite::RusqliteConn) -> Self {
+        AnyConnection::Rusqlite(c)
     }
 }
 

@@ -388,6 +388,14 @@ async fn run_sqlite(options: &Options) -> Result<(Suite, Vec<memory::Measurement
     let mut contenders: Vec<Box<dyn Contender>> = vec![
         Box::new(sqlite::Rusqlite::open(&path, max_insert)?),
         Box::new(orm_contender::Orm::connect("orm", &url, max_insert).await?),
+        Box::new(
+            orm_contender::Orm::connect(
+                report::ORM_RUSQLITE,
+                &format!("{url}?executor=rusqlite"),
+                max_insert,
+            )
+            .await?,
+        ),
         Box::new(sqlite::SqlxSqlite::connect(&url, max_insert).await?),
         Box::new(seaorm::SeaOrm::connect("SeaORM", &format!("{url}?mode=rwc"), max_insert).await?),
     ];

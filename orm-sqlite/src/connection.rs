@@ -126,7 +126,7 @@ impl SqliteConn {
     /// while another connection holds it gets `SQLITE_BUSY` at once: SQLite
     /// does not wait, since waiting could deadlock. The transaction must
     /// start over, like a deadlock victim.
-    fn after_statement<T>(waits: bool, result: Result<T>) -> Result<T> {
+    pub(crate) fn after_statement<T>(waits: bool, result: Result<T>) -> Result<T> {
         match result {
             Err(Error::Busy { message }) if !waits => Err(Error::Deadlock {
                 message: format!(
@@ -280,8 +280,7 @@ impl Connection for SqliteConn {
         table: &'static TableMeta,
         options: TruncateOptions,
     ) -> Result<()> {
-        let conn = self.raw()?;
-        crate::truncate::truncate(conn, table.name, options).await
+        crate::truncate::truncate(self, table.name, options).await
     }
 
     fn discard(&mut self) {
@@ -295,7 +294,7 @@ fn released() -> Error {
     }
 }
 
-fn no_two_phase() -> Error {
+pub(crate) fn no_two_phase() -> Error {
     Error::Unsupported {
         backend: "sqlite",
         what: "two-phase commit (PREPARE TRANSACTION): SQLite has none".into(),

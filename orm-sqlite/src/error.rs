@@ -81,7 +81,7 @@ pub(crate) fn from_sqlx(error: sqlx::Error) -> Error {
         sqlx::Error::Database(db) => {
             let code = db.code().and_then(|c| c.parse::<i32>().ok());
             let message = db.message().to_string();
-            from_code(code, message, sqlx::Error::Database(db))
+            from_code(code, message, Box::new(sqlx::Error::Database(db)))
         }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -119,13 +119,17 @@ pub(crate) fn is_no_transaction(error: &sqlx::Error) -> bool {
     }
 }
 
-/// Classifies a database error by its extended result code.
-fn from_code(code: Option<i32>, message: String, source: sqlx::Error) -> Error {
+/// The driver's error, kept as the source of orm's.
+pub(crate) type Source = Box<dyn std::error::Error + Send + Sync>;
+
+/// Classifies a database error by its extended result code, whichever
+/// driver (sqlx, rusqlite) reported it.
+pub(crate) fn from_code(code: Option<i32>, message: String, source: Source) -> Error {
     let Some(code) = code else {
         return Error::Database {
             code: DRIVER_ERROR.to_string(),
             message,
-            source: Some(Box::new(source)),
+            source: Some(source),
         };
     };
     match code {
@@ -155,7 +159,7 @@ fn from_code(code: Option<i32>, message: String, source: sqlx::Error) -> Error {
         _ => Error::Database {
             code: code.to_string(),
             message,
-            source: Some(Box::new(source)),
+            source: Some(source),
         },
     }
 }

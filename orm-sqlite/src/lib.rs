@@ -105,6 +105,8 @@ mod inspect;
 mod pool;
 mod release;
 mod row;
+#[cfg(feature = "rusqlite")]
+mod rusqlite_executor;
 mod stream;
 mod transaction;
 mod truncate;
@@ -117,3 +119,5 @@ pub use pool::{
     STATEMENT_CACHE_CAPACITY,
 };
 pub use row::SqliteRow;
+#[cfg(feature = "rusqlite")]
+pub use rusqlite_executor::{Rusqlite, RusqliteConn};

@@ -65,6 +65,13 @@ impl Sqlite {
             ));
         }
         let params = UrlParams::of(&options.url).map_err(invalid)?;
+        if params.executor.as_deref() == Some("rusqlite") {
+            return Err(invalid(
+                "`executor=rusqlite` is served by orm_sqlite::Rusqlite (orm-sqlite's `rusqlite` \
+                 feature), not by this sqlx-based backend"
+                    .into(),
+            ));
+        }
         if params.no_database {
             return Err(invalid(
                 "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
@@ -185,22 +192,35 @@ fn idle(pool: &SqlitePool, size: usize) -> usize {
 }
 
 /// The query parameters of a SQLite URL that decide how it is opened.
-struct UrlParams {
+pub(crate) struct UrlParams {
+    /// The database file as named (percent-decoded), or `:memory:`.
+    pub(crate) database: String,
+    /// `executor=...`, if set: `sqlx` (the default) or `rusqlite`.
+    pub(crate) executor: Option<String>,
     /// `mode=...`, if set.
-    mode: Option<String>,
+    pub(crate) mode: Option<String>,
     /// An in-memory database (`:memory:` or `mode=memory`).
-    in_memory: bool,
+    pub(crate) in_memory: bool,
     /// No file named (`sqlite://`), which SQLite would take as a private
     /// temporary database.
-    no_database: bool,
+    pub(crate) no_database: bool,
     /// orm's `busy_timeout=...`, if set.
-    busy_timeout: Option<Duration>,
+    pub(crate) busy_timeout: Option<Duration>,
     /// The URL without orm's parameters, for sqlx.
     sqlx_url: String,
 }
 
 impl UrlParams {
-    fn of(url: &str) -> std::result::Result<Self, String> {
+    /// A parameter only sqlx understands (`cache`, `immutable`, `vfs`), if any.
+    pub(crate) fn unsupported_by_rusqlite(&self) -> Option<&str> {
+        let (_, query) = self.sqlx_url.split_once('?')?;
+        query
+            .split('&')
+            .filter_map(|pair| pair.split('=').next())
+            .find(|key| !key.is_empty() && *key != "mode")
+    }
+
+    pub(crate) fn of(url: &str) -> std::result::Result<Self, String> {
         let rest = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -209,12 +229,22 @@ impl UrlParams {
         let decode = |value: &str| percent_decode_str(value).decode_utf8_lossy().into_owned();
         let mut mode = None;
         let mut busy_timeout = None;
+        let mut executor = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("mode", value)) => {
                     mode = Some(decode(value));
                     kept.push(pair);
+                }
+                Some(("executor", value)) => {
+                    let value = decode(value);
+                    if value != "sqlx" && value != "rusqlite" {
+                        return Err(format!(
+                            "`executor` must be `sqlx` (the default) or `rusqlite`, not `{value}`"
+                        ));
+                    }
+                    executor = Some(value);
                 }
                 Some(("busy_timeout", value)) => {
                     busy_timeout = Some(parse_duration(&decode(value)).ok_or_else(|| {
@@ -234,6 +264,8 @@ impl UrlParams {
             format!("{base}?{}", kept.join("&"))
         };
         Ok(UrlParams {
+            database: decode(database),
+            executor,
             mode,
             in_memory,
             no_database: database.is_empty() && !in_memory,

@@ -16,11 +16,8 @@
 
 use std::collections::HashMap;
 
-use orm_core::{Dialect, Result, TruncateOptions};
-use sqlx::Executor as _;
-use sqlx::SqliteConnection;
+use orm_core::{Connection, Dialect, Result, TruncateOptions, ValueRef};
 
-use crate::error::from_sqlx;
 use crate::SqliteDialect;
 
 /// The tables whose foreign keys reference table `?`.
@@ -35,9 +32,10 @@ const HAS_SEQUENCE: &str =
 /// Forgets one table's AUTOINCREMENT counter.
 const RESET_SEQUENCE: &str = "DELETE FROM sqlite_sequence WHERE name = ? COLLATE NOCASE";
 
-/// Empties `table` inside the connection's current transaction.
-pub(crate) async fn truncate(
-    conn: &mut SqliteConnection,
+/// Empties `table` inside the connection's current transaction, through
+/// the connection's own statements (either executor's).
+pub(crate) async fn truncate<C: Connection>(
+    conn: &mut C,
     table: &str,
     options: TruncateOptions,
 ) -> Result<()> {
@@ -49,12 +47,9 @@ pub(crate) async fn truncate(
     let reset = options.restart_identity && has_sequence(conn).await?;
 
     let deferred_before = if cyclic {
-        let before: i64 = sqlx::query_scalar("PRAGMA defer_foreign_keys")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(from_sqlx)?;
-        batch(conn, "PRAGMA defer_foreign_keys = ON").await?;
-        Some(before != 0)
+        let before: Vec<(i64,)> = conn.fetch_all("PRAGMA defer_foreign_keys", &[]).await?;
+        conn.batch("PRAGMA defer_foreign_keys = ON").await?;
+        Some(before.first().is_some_and(|(on,)| *on != 0))
     } else {
         None
     };
@@ -68,51 +63,34 @@ pub(crate) async fn truncate(
     }
 
     if deferred_before == Some(false) {
-        let restored = batch(conn, "PRAGMA defer_foreign_keys = OFF").await;
+        let restored = conn.batch("PRAGMA defer_foreign_keys = OFF").await;
         result = result.and(restored);
     }
     result
 }
 
 /// Deletes every row of `table`, and its counter when `reset`.
-async fn empty(conn: &mut SqliteConnection, table: &str, reset: bool) -> Result<()> {
+async fn empty<C: Connection>(conn: &mut C, table: &str, reset: bool) -> Result<()> {
     let mut sql = String::from("DELETE FROM ");
     SqliteDialect.write_ident(table, &mut sql);
-    sqlx::query(&sql)
-        .execute(&mut *conn)
-        .await
-        .map_err(from_sqlx)?;
+    conn.execute(&sql, &[]).await?;
     if reset {
-        sqlx::query(RESET_SEQUENCE)
-            .bind(table)
-            .execute(&mut *conn)
-            .await
-            .map_err(from_sqlx)?;
+        conn.execute(RESET_SEQUENCE, &[ValueRef::Text(table)])
+            .await?;
     }
     Ok(())
 }
 
-async fn batch(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    conn.execute(sqlx::raw_sql(sql))
-        .await
-        .map(drop)
-        .map_err(from_sqlx)
+async fn has_sequence<C: Connection>(conn: &mut C) -> Result<bool> {
+    let n: Vec<(i64,)> = conn.fetch_all(HAS_SEQUENCE, &[]).await?;
+    Ok(n.first().is_some_and(|(n,)| *n > 0))
 }
 
-async fn has_sequence(conn: &mut SqliteConnection) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(HAS_SEQUENCE)
-        .fetch_one(conn)
-        .await
-        .map_err(from_sqlx)?;
-    Ok(n > 0)
-}
-
-async fn referencing(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>> {
-    sqlx::query_scalar(REFERENCING)
-        .bind(table)
-        .fetch_all(conn)
-        .await
-        .map_err(from_sqlx)
+async fn referencing<C: Connection>(conn: &mut C, table: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = conn
+        .fetch_all(REFERENCING, &[ValueRef::Text(table)])
+        .await?;
+    Ok(rows.into_iter().map(|(name,)| name).collect())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -126,7 +104,7 @@ enum Mark {
 /// `table` and every table referencing it, directly or not, each once,
 /// every table after all that reference it; and whether the references
 /// form a cycle (other than a table referencing itself).
-async fn emptying_order(conn: &mut SqliteConnection, table: &str) -> Result<(Vec<String>, bool)> {
+async fn emptying_order<C: Connection>(conn: &mut C, table: &str) -> Result<(Vec<String>, bool)> {
     // SQLite's table names are case-insensitive.
     let key = |name: &str| name.to_ascii_lowercase();
     let mut marks: HashMap<String, Mark> = HashMap::new();

@@ -141,7 +141,16 @@ where
     F: FnOnce(Database, Kind) -> Fut,
     Fut: Future<Output = orm::Result<()>>,
 {
-    let test = TestDb::open(kind, name).await;
+    run_with(kind, "", name, body).await
+}
+
+/// Like [`run`], with extra URL query parameters (`executor=rusqlite`).
+pub async fn run_with<F, Fut>(kind: Kind, params: &str, name: &str, body: F)
+where
+    F: FnOnce(Database, Kind) -> Fut,
+    Fut: Future<Output = orm::Result<()>>,
+{
+    let test = TestDb::open_with(kind, name, params).await;
     let outcome = AssertUnwindSafe(body(test.db.clone(), kind))
         .catch_unwind()
         .await;
@@ -153,12 +162,14 @@ where
     }
 }
 
-/// Declares a test whose body runs once on PostgreSQL and once on SQLite:
+/// Declares a test whose body runs once on PostgreSQL and once on SQLite
+/// (and, with the `rusqlite` feature, once more on SQLite through the
+/// rusqlite executor, where `kind` is `Kind::Sqlite` too):
 ///
 /// ```ignore
 /// both!(async fn adds_a_row(db, kind) { ...; Ok(()) });
 /// ```
-/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); }`.
+/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); fn rusqlite(); }`.
 #[macro_export]
 macro_rules! both {
     ($(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
@@ -179,6 +190,19 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 $crate::common::run($crate::common::Kind::Sqlite, stringify!($name), body).await
+            }
+
+            $(#[$meta])*
+            #[cfg(feature = "rusqlite")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rusqlite() {
+                $crate::common::run_with(
+                    $crate::common::Kind::Sqlite,
+                    "executor=rusqlite",
+                    stringify!($name),
+                    body,
+                )
+                .await
             }
         }
     };

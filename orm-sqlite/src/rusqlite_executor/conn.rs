@@ -1,0 +1,383 @@
+//! [`RusqliteConn`]: a connection of the rusqlite executor, and how it runs
+//! statements and transaction control, each as one job on the connection's
+//! thread.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_core::stream::BoxStream;
+use orm_core::session::controls_transaction;
+use orm_core::{
+    Connection, Error, FromRow, LockMode, PreparedTransaction, Result, TableMeta, TruncateOptions,
+    TxOptions, TxStatus, Value, ValueRef,
+};
+
+use super::bind::owned;
+use super::error::from_rusqlite;
+use super::row::{CellRow, Columns, OwnedRow};
+use super::Object;
+use crate::error::is_no_transaction_error;
+use crate::transaction::{begin_sql, QUERY_ONLY_OFF, QUERY_ONLY_ON};
+use crate::SqliteConn;
+
+/// How many rows of a stream travel in one reply.
+const STREAM_CHUNK: usize = 256;
+
+/// A connection leased from a [`Rusqlite`](super::Rusqlite) pool.
+///
+/// It keeps the promises of [`SqliteConn`]: the transaction status is
+/// tracked as statements complete, and a connection dropped inside a
+/// transaction (or in an unknown state) never serves another lease before
+/// it is rolled back. Here the `ROLLBACK` is queued on the connection's own
+/// thread as it is dropped, ahead of anything the next lease sends, so the
+/// drop costs the caller nothing and needs no runtime; should the rollback
+/// fail, the thread ends and the connection is closed.
+pub struct RusqliteConn {
+    object: Option<Object>,
+    status: TxStatus,
+    discarded: bool,
+    in_memory: bool,
+    /// `PRAGMA query_only` may be on (a read-only transaction).
+    query_only: bool,
+    /// The open transaction began without the write lock (DEFERRED).
+    deferred: bool,
+    /// A statement ran since `BEGIN`.
+    reading: bool,
+    query_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for RusqliteConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RusqliteConn")
+            .field("tx_status", &self.status)
+            .field("discarded", &self.discarded)
+            .field("in_memory", &self.in_memory)
+            .finish()
+    }
+}
+
+impl RusqliteConn {
+    pub(crate) fn new(object: Object, in_memory: bool, query_timeout: Option<Duration>) -> Self {
+        RusqliteConn {
+            object: Some(object),
+            status: TxStatus::Idle,
+            discarded: false,
+            in_memory,
+            query_only: false,
+            deferred: false,
+            reading: false,
+            query_timeout,
+        }
+    }
+
+    /// Runs `job` on the connection's thread, under the query timeout.
+    async fn run<R: Send + 'static>(
+        &mut self,
+        operation: &'static str,
+        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let Some(worker) = self.object.as_deref() else {
+            return Err(super::worker::lost());
+        };
+        let work = async { worker.run(job).await? };
+        SqliteConn::timed(self.query_timeout, &mut self.discarded, operation, work).await
+    }
+
+    /// Like `run`, for a statement: marks the status unknown when `sql`
+    /// holds transaction control, and reports a deferred transaction's lost
+    /// race for the write lock as a deadlock, as the sqlx executor does.
+    async fn statement<R: Send + 'static>(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let waits = !(self.deferred && self.reading);
+        if controls_transaction(sql) {
+            self.status = TxStatus::Unknown;
+        } else {
+            self.reading = true;
+        }
+        let result = self.run(operation, job).await;
+        SqliteConn::after_statement(waits, result)
+    }
+
+    /// Runs transaction-control SQL: the status is unknown until it
+    /// succeeded, and is then `after`.
+    async fn control(
+        &mut self,
+        operation: &'static str,
+        sql: String,
+        after: TxStatus,
+    ) -> Result<()> {
+        self.status = TxStatus::Unknown;
+        self.deferred = false;
+        self.run(operation, move |conn| {
+            conn.execute_batch(&sql).map_err(from_rusqlite)
+        })
+        .await?;
+        self.status = after;
+        Ok(())
+    }
+
+    /// `sql`, preceded by turning a read-only transaction's `query_only` off.
+    fn after_query_only(&mut self, sql: &str) -> String {
+        if std::mem::take(&mut self.query_only) {
+            format!("{QUERY_ONLY_OFF}; {sql}")
+        } else {
+            sql.to_string()
+        }
+    }
+}
+
+fn loses_outcome(error: &Error) -> bool {
+    matches!(error, Error::ConnectionLost { .. } | Error::Timeout { .. })
+}
+
+impl Connection for RusqliteConn {
+    fn tx_status(&self) -> TxStatus {
+        self.status
+    }
+
+    fn set_tx_status(&mut self, status: TxStatus) {
+        self.status = status;
+    }
+
+    /// `BEGIN` in its lock mode (and `query_only` for a read-only
+    /// transaction), in one job.
+    async fn begin<'a>(&'a mut self, options: &'a TxOptions) -> Result<()> {
+        let mut sql = begin_sql(options).to_string();
+        if options.read_only {
+            sql.push_str("; ");
+            sql.push_str(QUERY_ONLY_ON);
+            self.query_only = true;
+        }
+        self.control("BEGIN", sql, TxStatus::InTransaction).await?;
+        self.deferred = matches!(options.lock, None | Some(LockMode::Deferred));
+        self.reading = false;
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        let sql = self.after_query_only("COMMIT");
+        match self.control("COMMIT", sql, TxStatus::Idle).await {
+            Ok(()) => Ok(()),
+            Err(e) if loses_outcome(&e) => Err(Error::CommitOutcomeUnknown {
+                source: Box::new(e),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        if self.discarded && !self.in_memory {
+            // Closing the connection rolls back.
+            return Ok(());
+        }
+        let sql = self.after_query_only("ROLLBACK");
+        match self.control("ROLLBACK", sql, TxStatus::Idle).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_no_transaction_error(&e) => {
+                self.status = TxStatus::Idle;
+                Ok(())
+            }
+            Err(e) if loses_outcome(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn prepare_transaction<'a>(&'a mut self, _gid: &'a str) -> Result<()> {
+        Err(crate::connection::no_two_phase())
+    }
+
+    async fn finish_prepared<'a>(&'a mut self, _gid: &'a str, _commit: bool) -> Result<()> {
+        Err(crate::connection::no_two_phase())
+    }
+
+    async fn prepared_transactions(&mut self) -> Result<Vec<PreparedTransaction>> {
+        Err(crate::connection::no_two_phase())
+    }
+
+    async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
+        let owned_sql = sql.to_string();
+        self.statement("a statement", sql, move |conn| {
+            conn.execute_batch(&owned_sql).map_err(from_rusqlite)
+        })
+        .await
+    }
+
+    async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
+        let params = owned(binds)?;
+        let owned_sql = sql.to_string();
+        self.statement("a statement", sql, move |conn| {
+            let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
+            let writes = !statement.readonly();
+            let mut rows = statement
+                .query(rusqlite::params_from_iter(params.iter()))
+                .map_err(from_rusqlite)?;
+            while rows.next().map_err(from_rusqlite)?.is_some() {}
+            drop(rows);
+            drop(statement);
+            Ok(if writes { conn.changes() } else { 0 })
+        })
+        .await
+    }
+
+    /// Runs the query and decodes every row into `T` on the connection's
+    /// thread: the rows come back as one `Vec`.
+    async fn fetch_all<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> Result<Vec<T>> {
+        let params = owned(binds)?;
+        let owned_sql = sql.to_string();
+        self.statement("a query", sql, move |conn| {
+            let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
+            let mut rows = statement
+                .query(rusqlite::params_from_iter(params.iter()))
+                .map_err(from_rusqlite)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(from_rusqlite)? {
+                out.push(T::from_row(&CellRow(row))?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The rows are read by one job on the connection's thread and handed
+    /// over in chunks of 256 through a channel of one slot (the job waits
+    /// for the consumer), then decoded by the consumer. Dropping the stream
+    /// ends the job, which resets the statement.
+    fn fetch_stream<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'a, Result<T>> {
+        if controls_transaction(&sql) {
+            self.status = TxStatus::Unknown;
+        } else {
+            self.reading = true;
+        }
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<OwnedRow>>>(1);
+        let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
+        let failed = sender.clone();
+        match (owned(&refs), self.object.as_deref()) {
+            (Ok(params), Some(worker)) => {
+                let sent = worker.send(move |conn| {
+                    if let Err(e) = stream_rows(conn, &sql, params, &sender) {
+                        let _ = sender.blocking_send(Err(e));
+                    }
+                });
+                if !sent {
+                    let _ = failed.try_send(Err(super::worker::lost()));
+                }
+            }
+            (Err(e), _) => {
+                let _ = failed.try_send(Err(e));
+            }
+            (_, None) => {
+                let _ = failed.try_send(Err(super::worker::lost()));
+            }
+        }
+        drop(failed);
+        let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            let chunk = receiver.recv().await?;
+            Some((chunk, receiver))
+        });
+        Box::pin(futures_util::StreamExt::flat_map(chunks, |chunk| {
+            let rows: Vec<Result<T>> = match chunk {
+                Ok(rows) => rows.iter().map(|row| T::from_row(&CellRow(row))).collect(),
+                Err(e) => vec![Err(e)],
+            };
+            futures_util::stream::iter(rows)
+        }))
+    }
+
+    async fn truncate(
+        &mut self,
+        table: &'static TableMeta,
+        options: TruncateOptions,
+    ) -> Result<()> {
+        crate::truncate::truncate(self, table.name, options).await
+    }
+
+    fn discard(&mut self) {
+        self.discarded = true;
+    }
+}
+
+/// Reads the rows of `sql` on the connection's thread, sending them in
+/// chunks; stops when the consumer is gone.
+fn stream_rows(
+    conn: &mut rusqlite::Connection,
+    sql: &str,
+    params: Vec<rusqlite::types::Value>,
+    sender: &tokio::sync::mpsc::Sender<Result<Vec<OwnedRow>>>,
+) -> Result<()> {
+    let mut statement = conn.prepare_cached(sql).map_err(from_rusqlite)?;
+    let columns = Arc::new(Columns::of(&statement));
+    let width = columns.names.len();
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(from_rusqlite)?;
+    let mut chunk = Vec::with_capacity(STREAM_CHUNK);
+    while let Some(row) = rows.next().map_err(from_rusqlite)? {
+        let values = (0..width)
+            .map(|i| row.get::<_, rusqlite::types::Value>(i))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(from_rusqlite)?;
+        chunk.push(OwnedRow {
+            columns: columns.clone(),
+            values,
+        });
+        if chunk.len() == STREAM_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(STREAM_CHUNK));
+            if sender.blocking_send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.blocking_send(Ok(chunk));
+    }
+    Ok(())
+}
+
+impl Drop for RusqliteConn {
+    fn drop(&mut self) {
+        let Some(object) = self.object.take() else {
+            return;
+        };
+        if self.discarded && !self.in_memory {
+            super::close(object);
+            return;
+        }
+        let status = if self.discarded {
+            TxStatus::Unknown
+        } else {
+            self.status
+        };
+        if status == TxStatus::Idle && !self.query_only {
+            // Back to the pool as it is.
+            return;
+        }
+        // Queued ahead of anything the next lease sends.
+        let query_only = self.query_only;
+        let breaker = object.breaker();
+        let queued = object.send(move |conn| {
+            let writable = !query_only || conn.execute_batch(QUERY_ONLY_OFF).is_ok();
+            let rolled_back = match conn.execute_batch("ROLLBACK") {
+                Ok(()) => true,
+                Err(e) => is_no_transaction_error(&from_rusqlite(e)),
+            };
+            if !(writable && rolled_back) {
+                breaker.store(true, std::sync::atomic::Ordering::Release);
+            }
+        });
+        if !queued {
+            super::close(object);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The rusqlite executor's own promises (the integration tests of the `orm`
+//! crate run every `both!` body on it too): how it is chosen, what becomes
+//! of a connection dropped in a transaction, and streams.
+
+#![cfg(feature = "rusqlite")]
+
+use futures_util::StreamExt;
+use orm_core::{Backend, ConnectOptions, Connection, Error, TxOptions, TxStatus, Value, ValueRef};
+use orm_sqlite::{Rusqlite, RusqliteConn, Sqlite};
+
+async fn memory() -> Rusqlite {
+    let options = ConnectOptions::parse("sqlite::memory:?executor=rusqlite").unwrap();
+    Rusqlite::connect(&options).await.unwrap()
+}
+
+async fn count(conn: &mut RusqliteConn) -> i64 {
+    let rows: Vec<(i64,)> = conn
+        .fetch_all("SELECT count(*) FROM log", &[])
+        .await
+        .unwrap();
+    rows[0].0
+}
+
+#[test]
+fn the_url_chooses_the_executor() {
+    let chosen = |url| Rusqlite::chosen_by(&ConnectOptions::parse(url).unwrap());
+    assert!(chosen("sqlite://app.db?executor=rusqlite"));
+    assert!(chosen(
+        "sqlite::memory:?executor=rusqlite&max_connections=1"
+    ));
+    assert!(!chosen("sqlite://app.db"));
+    assert!(!chosen("sqlite://app.db?executor=sqlx"));
+    assert!(!chosen("postgres://u@localhost/db?executor=rusqlite"));
+}
+
+#[tokio::test]
+async fn a_wrong_executor_is_a_clear_error() {
+    let bogus = ConnectOptions::parse("sqlite::memory:?executor=diesel").unwrap();
+    let err = Sqlite::connect(&bogus).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("`sqlx` (the default) or `rusqlite`")),
+        "{err:?}"
+    );
+    let wrong = ConnectOptions::parse("sqlite::memory:?executor=rusqlite").unwrap();
+    let err = Sqlite::connect(&wrong).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("orm_sqlite::Rusqlite")),
+        "{err:?}"
+    );
+    let sqlx_only = ConnectOptions::parse("sqlite::memory:?executor=rusqlite&vfs=unix").unwrap();
+    let err = Rusqlite::connect(&sqlx_only).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("`vfs`")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn statements_bind_decode_and_count_rows() {
+    let db = memory().await;
+    let mut conn = db.acquire().await.unwrap();
+    conn.batch("CREATE TABLE log (id INTEGER PRIMARY KEY, line TEXT, data BLOB)")
+        .await
+        .unwrap();
+    let n = conn
+        .execute(
+            "INSERT INTO log (line, data) VALUES (?, ?), (?, NULL)",
+            &[
+                ValueRef::Text("a"),
+                ValueRef::Bytes(b"\x00\x01"),
+                ValueRef::Text("b"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    // A query run as a statement affects nothing.
+    assert_eq!(conn.execute("SELECT * FROM log", &[]).await.unwrap(), 0);
+    let rows: Vec<(i64, String, Option<Vec<u8>>)> = conn
+        .fetch_all("SELECT id, line, data FROM log ORDER BY id", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [(1, "a".into(), Some(vec![0, 1])), (2, "b".into(), None)]
+    );
+    let err = conn
+        .fetch_all::<(i32,)>("SELECT line FROM log", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { found, .. } if found == "TEXT"),
+        "{err:?}"
+    );
+    let err = conn
+        .execute("INSERT INTO log (id) VALUES (?)", &[ValueRef::I64(1)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UniqueViolation(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_connection_dropped_in_a_transaction_is_rolled_back_before_the_next_lease() {
+    let db = memory().await;
+    let mut conn = db.acquire().await.unwrap();
+    conn.batch("CREATE TABLE log (line TEXT)").await.unwrap();
+    conn.begin(&TxOptions::new()).await.unwrap();
+    conn.execute("INSERT INTO log VALUES ('uncommitted')", &[])
+        .await
+        .unwrap();
+    drop(conn);
+    // The ROLLBACK was queued ahead of the next lease's statements.
+    assert_eq!(db.pool_status().idle, 1);
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    assert_eq!(count(&mut conn).await, 0);
+    conn.begin(&TxOptions::new().read_only()).await.unwrap();
+    drop(conn);
+    // query_only was turned off again on the way back.
+    let mut conn = db.acquire().await.unwrap();
+    conn.execute("INSERT INTO log VALUES ('written')", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(&mut conn).await, 1);
+}
+
+#[test]
+fn dropped_outside_any_runtime_it_is_rolled_back_all_the_same() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = runtime.block_on(memory());
+    let conn = runtime.block_on(async {
+        let mut conn = db.acquire().await.unwrap();
+        conn.batch("CREATE TABLE log (line TEXT)").await.unwrap();
+        conn.begin(&TxOptions::new()).await.unwrap();
+        conn.execute("INSERT INTO log VALUES ('uncommitted')", &[])
+            .await
+            .unwrap();
+        conn
+    });
+    assert!(tokio::runtime::Handle::try_current().is_err());
+    drop(conn);
+    runtime.block_on(async {
+        let mut conn = db.acquire().await.unwrap();
+        assert_eq!(count(&mut conn).await, 0);
+    });
+}
+
+#[tokio::test]
+async fn streams_come_in_order_and_stop_when_dropped() {
+    let db = memory().await;
+    let mut conn = db.acquire().await.unwrap();
+    conn.batch(
+        "CREATE TABLE log (line TEXT); \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) \
+         INSERT INTO log SELECT 'line ' || i FROM n",
+    )
+    .await
+    .unwrap();
+    let sql = "SELECT rowid, line FROM log WHERE rowid > ? ORDER BY rowid";
+    let rows: Vec<(i64, String)> = conn
+        .fetch_stream(sql.into(), vec![Value::I64(0)])
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 1000);
+    assert_eq!(rows[999], (1000, "line 1000".to_string()));
+    assert!(rows.windows(2).all(|w| w[0].0 + 1 == w[1].0));
+    {
+        let mut stream = conn.fetch_stream::<(i64, String)>(sql.into(), vec![Value::I64(0)]);
+        let first = stream.next().await.unwrap().unwrap();
+        assert_eq!(first.0, 1);
+    }
+    // The statement was let go: the connection goes on.
+    assert_eq!(count(&mut conn).await, 1000);
+}
