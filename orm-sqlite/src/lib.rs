@@ -1,5 +1,8 @@
 //! The SQLite backend of [orm](https://docs.rs/orm): the [`SqliteDialect`]
-//! and an executor on sqlx's SQLite driver (bundled libsqlite3).
+//! and an executor on sqlx's SQLite driver (bundled libsqlite3); with the
+//! `rusqlite` feature, a second executor on rusqlite, `Rusqlite`, chosen by
+//! `executor=rusqlite` in the URL (same SQLite library, same dialect, errors,
+//! truncate emulation and inspection; one reply per statement).
 //!
 //! Applications reach it through `orm::Database::connect("sqlite://app.db")`;
 //! this crate implements orm's [`Backend`](orm_core::Backend) and
@@ -33,7 +36,8 @@
 //! `sqlite:///abs/path.db`, and `sqlite::memory:`. orm's own parameters
 //! (`max_connections`, `acquire_timeout`, `query_timeout`) are read by
 //! [`ConnectOptions`](orm_core::ConnectOptions), `busy_timeout` (`250ms`,
-//! `5s`; default [`BUSY_TIMEOUT`]) by this crate; sqlx's (`mode=ro|rw|rwc|memory`,
+//! `5s`; default [`BUSY_TIMEOUT`]) and `executor` (`sqlx`, the default, or
+//! `rusqlite`) by this crate; sqlx's (`mode=ro|rw|rwc|memory`,
 //! `cache`, `immutable`, `vfs`) pass through. Anything else is an
 //! [`Error::InvalidUrl`](orm_core::Error::InvalidUrl).
 //!
@@ -51,6 +55,7 @@
 //! | `uuid` | no | `uuid::Uuid` | BLOB of 16 bytes |
 //! | `json` | no | `serde_json::Value` | TEXT |
 //! | `decimal` | no | `rust_decimal::Decimal` | TEXT, exact |
+//! | `rusqlite` | no | the executor on rusqlite, `Rusqlite` | (as above) |
 //!
 //! Without a feature, binding or reading its type is an
 //! [`Error::Unsupported`](orm_core::Error::Unsupported) or

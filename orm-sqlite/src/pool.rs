@@ -67,8 +67,8 @@ impl Sqlite {
         let params = UrlParams::of(&options.url).map_err(invalid)?;
         if params.executor.as_deref() == Some("rusqlite") {
             return Err(invalid(
-                "`executor=rusqlite` is served by orm_sqlite::Rusqlite (orm-sqlite's `rusqlite` \
-                 feature), not by this sqlx-based backend"
+                "`executor=rusqlite` is served by orm_sqlite::Rusqlite (the `rusqlite` feature of \
+                 orm or orm-sqlite), not by this sqlx-based backend"
                     .into(),
             ));
         }
@@ -194,6 +194,7 @@ fn idle(pool: &SqlitePool, size: usize) -> usize {
 /// The query parameters of a SQLite URL that decide how it is opened.
 pub(crate) struct UrlParams {
     /// The database file as named (percent-decoded), or `:memory:`.
+    #[cfg(feature = "rusqlite")]
     pub(crate) database: String,
     /// `executor=...`, if set: `sqlx` (the default) or `rusqlite`.
     pub(crate) executor: Option<String>,
@@ -212,6 +213,7 @@ pub(crate) struct UrlParams {
 
 impl UrlParams {
     /// A parameter only sqlx understands (`cache`, `immutable`, `vfs`), if any.
+    #[cfg(feature = "rusqlite")]
     pub(crate) fn unsupported_by_rusqlite(&self) -> Option<&str> {
         let (_, query) = self.sqlx_url.split_once('?')?;
         query
@@ -264,6 +266,7 @@ impl UrlParams {
             format!("{base}?{}", kept.join("&"))
         };
         Ok(UrlParams {
+            #[cfg(feature = "rusqlite")]
             database: decode(database),
             executor,
             mode,
