@@ -26,6 +26,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 
+use futures_util::future::BoxFuture;
 use orm_core::{Backend, Error, Result, TxStatus};
 use tokio_postgres::Client;
 
@@ -78,7 +79,12 @@ impl PgConnection {
         let lost = |e: Option<&Error>| matches!(e, Some(Error::ConnectionLost { .. }));
         if *replacements > 0 && (lost(began.as_ref().err()) || lost(outcome.as_ref().err())) {
             *replacements -= 1;
-            self.replace_lost(begin).await?;
+            // Boxed and type-erased: the pool's connect future is deep, and
+            // every statement's future would otherwise nest it (past the
+            // compiler's type-depth limit in programs that nest statements
+            // in async closures).
+            let replace: BoxFuture<'_, Result<()>> = Box::pin(self.replace_lost(begin));
+            replace.await?;
             return Ok(true);
         }
         if began.is_err() {

@@ -70,36 +70,43 @@ impl RusqliteConn {
         }
     }
 
-    /// Runs `job` on the connection's thread, under the query timeout.
+    /// Runs `job` on the connection's thread, under the query timeout: past
+    /// it, or with the thread gone, the connection is discarded. (One async
+    /// level on purpose: the future of every statement nests this one.)
     async fn run<R: Send + 'static>(
         &mut self,
         operation: &'static str,
         job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let Some(worker) = self.object.as_deref() else {
-            return Err(super::worker::lost());
+        let reply = match self.object.as_deref() {
+            Some(worker) => worker.submit(job)?,
+            None => return Err(super::worker::lost()),
         };
-        let work = async { worker.run(job).await? };
-        SqliteConn::timed(self.query_timeout, &mut self.discarded, operation, work).await
+        let result = match self.query_timeout {
+            None => reply.await.unwrap_or_else(|_| Err(super::worker::lost())),
+            Some(timeout) => match tokio::time::timeout(timeout, reply).await {
+                Ok(reply) => reply.unwrap_or_else(|_| Err(super::worker::lost())),
+                Err(_) => Err(Error::Timeout { operation, timeout }),
+            },
+        };
+        if let Err(Error::Timeout { .. } | Error::ConnectionLost { .. }) = &result {
+            self.discarded = true;
+        }
+        result
     }
 
-    /// Like `run`, for a statement: marks the status unknown when `sql`
-    /// holds transaction control, and reports a deferred transaction's lost
-    /// race for the write lock as a deadlock, as the sqlx executor does.
-    async fn statement<R: Send + 'static>(
-        &mut self,
-        operation: &'static str,
-        sql: &str,
-        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
-    ) -> Result<R> {
+    /// Before a statement: marks the status unknown when `sql` holds
+    /// transaction control, and says whether SQLite will wait for the write
+    /// lock (see `SqliteConn::after_statement`, which reports a deferred
+    /// transaction's lost race for it as a deadlock).
+    fn before(&mut self, sql: &str) -> bool {
         let waits = !(self.deferred && self.reading);
         if controls_transaction(sql) {
             self.status = TxStatus::Unknown;
         } else {
             self.reading = true;
         }
-        let result = self.run(operation, job).await;
-        SqliteConn::after_statement(waits, result)
+        waits
     }
 
     /// Runs transaction-control SQL: the status is unknown until it
@@ -200,16 +207,20 @@ impl Connection for RusqliteConn {
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
         let owned_sql = sql.to_string();
-        self.statement("a statement", sql, move |conn| {
-            conn.execute_batch(&owned_sql).map_err(from_rusqlite)
-        })
-        .await
+        let waits = self.before(sql);
+        let result = self
+            .run("a statement", move |conn| {
+                conn.execute_batch(&owned_sql).map_err(from_rusqlite)
+            })
+            .await;
+        SqliteConn::after_statement(waits, result)
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
-        self.statement("a statement", sql, move |conn| {
+        let waits = self.before(sql);
+        let result = self.run("a statement", move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let writes = !statement.readonly();
             let mut rows = statement
@@ -219,8 +230,8 @@ impl Connection for RusqliteConn {
             drop(rows);
             drop(statement);
             Ok(if writes { conn.changes() } else { 0 })
-        })
-        .await
+        });
+        SqliteConn::after_statement(waits, result.await)
     }
 
     /// Runs the query and decodes every row into `T` on the connection's
@@ -232,7 +243,8 @@ impl Connection for RusqliteConn {
     ) -> Result<Vec<T>> {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
-        self.statement("a query", sql, move |conn| {
+        let waits = self.before(sql);
+        let result = self.run("a query", move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let mut rows = statement
                 .query(rusqlite::params_from_iter(params.iter()))
@@ -242,8 +254,8 @@ impl Connection for RusqliteConn {
                 out.push(T::from_row(&CellRow(row))?);
             }
             Ok(out)
-        })
-        .await
+        });
+        SqliteConn::after_statement(waits, result.await)
     }
 
     /// The rows are read by one job on the connection's thread and handed
@@ -255,11 +267,8 @@ impl Connection for RusqliteConn {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
-        if controls_transaction(&sql) {
-            self.status = TxStatus::Unknown;
-        } else {
-            self.reading = true;
-        }
+        // A read: it never needs the write lock.
+        let _ = self.before(&sql);
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<OwnedRow>>>(1);
         let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
         let failed = sender.clone();

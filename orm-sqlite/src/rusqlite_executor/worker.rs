@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use orm_core::{Error, Result};
 use rusqlite::OpenFlags;
+use tokio::sync::oneshot;
 
 /// A job for the connection's thread.
 type Job = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
@@ -46,7 +47,7 @@ impl Worker {
     pub(crate) async fn open(options: &OpenOptions) -> Result<Worker> {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let broken = Arc::new(AtomicBool::new(false));
-        let (opened, reply) = tokio::sync::oneshot::channel();
+        let (opened, reply) = oneshot::channel();
         let options = options.clone();
         let ended = broken.clone();
         thread::Builder::new()
@@ -81,18 +82,19 @@ impl Worker {
         }
     }
 
-    /// Runs `job` on the connection's thread and returns what it returned.
-    pub(crate) async fn run<R: Send + 'static>(
+    /// Sends `job` to the connection's thread; what it returns comes back
+    /// through the receiver (a receiver that errs: the thread is gone).
+    pub(crate) fn submit<R: Send + 'static>(
         &self,
         job: impl FnOnce(&mut rusqlite::Connection) -> R + Send + 'static,
-    ) -> Result<R> {
-        let (done, reply) = tokio::sync::oneshot::channel();
+    ) -> Result<oneshot::Receiver<R>> {
+        let (done, reply) = oneshot::channel();
         self.jobs
             .send(Box::new(move |conn| {
                 let _ = done.send(job(conn));
             }))
             .map_err(|_| lost())?;
-        reply.await.map_err(|_| lost())
+        Ok(reply)
     }
 
     /// Sends `job` without waiting for it; it runs before any job sent
