@@ -47,6 +47,7 @@
 //! |---|---|---|
 //! | `postgres` | yes | the PostgreSQL backend (tokio-postgres, deadpool-postgres) |
 //! | `sqlite` | yes | the SQLite backend (sqlx, bundled libsqlite3) |
+//! | `rusqlite` | no | SQLite also on rusqlite, a thread per connection and one reply per statement: `sqlite://app.db?executor=rusqlite` |
 //! | `chrono` | no | `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` columns |
 //! | `uuid` | no | `uuid::Uuid` columns |
 //! | `json` | no | `serde_json::Value` columns |
