@@ -276,5 +276,16 @@ macro_rules! faults {
         async fn sqlite() {
             $crate::support::run($crate::common::Kind::Sqlite, stringify!($name), $params, body).await
         }
+
+        $(#[$meta])*
+        #[cfg(feature = "rusqlite")]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn rusqlite() {
+            let params = match $params {
+                "" => "executor=rusqlite".to_string(),
+                params => format!("{params}&executor=rusqlite"),
+            };
+            $crate::support::run($crate::common::Kind::Sqlite, stringify!($name), &params, body).await
+        }
     };
 }
