@@ -43,6 +43,12 @@ pub struct RusqliteConn {
     deferred: bool,
     /// A statement ran since `BEGIN`.
     reading: bool,
+    /// The transaction ran something that may have written: its `COMMIT`
+    /// or `ROLLBACK` runs on the connection's thread.
+    wrote: bool,
+    /// Reads never wait for a lock here (WAL mode, or an in-memory
+    /// database), so they may run on the caller's thread.
+    reads_never_wait: bool,
     query_timeout: Option<Duration>,
 }
 
@@ -57,7 +63,12 @@ impl std::fmt::Debug for RusqliteConn {
 }
 
 impl RusqliteConn {
-    pub(crate) fn new(object: Object, in_memory: bool, query_timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        object: Object,
+        in_memory: bool,
+        reads_never_wait: bool,
+        query_timeout: Option<Duration>,
+    ) -> Self {
         RusqliteConn {
             object: Some(object),
             status: TxStatus::Idle,
@@ -66,22 +77,45 @@ impl RusqliteConn {
             query_only: false,
             deferred: false,
             reading: false,
+            wrote: false,
+            reads_never_wait,
             query_timeout,
         }
     }
 
-    /// Runs `job` on the connection's thread, under the query timeout: past
-    /// it, or with the thread gone, the connection is discarded. (One async
-    /// level on purpose: the future of every statement nests this one.)
+    /// Runs `job`: on the caller's thread when `inline` allows and the
+    /// connection is free, else on the connection's thread under the query
+    /// timeout (past it, or with the thread gone, the connection is
+    /// discarded). One async level on purpose: the future of every
+    /// statement nests this one.
     async fn run<R: Send + 'static>(
         &mut self,
         operation: &'static str,
+        inline: Inline<'_>,
         job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let reply = match self.object.as_deref() {
-            Some(worker) => worker.submit(job)?,
-            None => return Err(super::worker::lost()),
+        let Some(worker) = self.object.as_deref() else {
+            return Err(super::worker::lost());
         };
+        if let Some(mut conn) = worker.try_inline() {
+            let here = match inline {
+                Inline::Never => false,
+                Inline::Always => true,
+                // Cached: the job finds it prepared.
+                Inline::IfReadOnly(sql) => {
+                    self.reads_never_wait
+                        && conn.prepare_cached(sql).map_err(from_rusqlite)?.readonly()
+                }
+            };
+            if here {
+                return job(&mut conn);
+            }
+        }
+        if !matches!(inline, Inline::Always) {
+            // It may write (or wait for a lock): COMMIT goes to the thread too.
+            self.wrote = true;
+        }
+        let reply = worker.submit(job)?;
         let result = match self.query_timeout {
             None => reply.await.unwrap_or_else(|_| Err(super::worker::lost())),
             Some(timeout) => match tokio::time::timeout(timeout, reply).await {
@@ -115,15 +149,22 @@ impl RusqliteConn {
         &mut self,
         operation: &'static str,
         sql: String,
+        inline: bool,
         after: TxStatus,
     ) -> Result<()> {
         self.status = TxStatus::Unknown;
         self.deferred = false;
-        self.run(operation, move |conn| {
+        let inline = if inline {
+            Inline::Always
+        } else {
+            Inline::Never
+        };
+        self.run(operation, inline, move |conn| {
             conn.execute_batch(&sql).map_err(from_rusqlite)
         })
         .await?;
         self.status = after;
+        self.wrote = false;
         Ok(())
     }
 
@@ -135,6 +176,18 @@ impl RusqliteConn {
             sql.to_string()
         }
     }
+}
+
+/// Where a job may run.
+#[derive(Clone, Copy)]
+enum Inline<'s> {
+    /// On the connection's thread: it may wait for a lock.
+    Never,
+    /// On the caller's thread when the connection is free: it cannot wait.
+    Always,
+    /// On the caller's thread when the connection is free and the statement
+    /// `sql` only reads (a read in WAL mode never waits for a lock).
+    IfReadOnly(&'s str),
 }
 
 fn loses_outcome(error: &Error) -> bool {
@@ -159,15 +212,19 @@ impl Connection for RusqliteConn {
             sql.push_str(QUERY_ONLY_ON);
             self.query_only = true;
         }
-        self.control("BEGIN", sql, TxStatus::InTransaction).await?;
-        self.deferred = matches!(options.lock, None | Some(LockMode::Deferred));
+        // A deferred BEGIN takes no lock, so it cannot wait.
+        let deferred = matches!(options.lock, None | Some(LockMode::Deferred));
+        self.control("BEGIN", sql, deferred, TxStatus::InTransaction)
+            .await?;
+        self.deferred = deferred;
         self.reading = false;
         Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {
         let sql = self.after_query_only("COMMIT");
-        match self.control("COMMIT", sql, TxStatus::Idle).await {
+        let inline = !self.wrote;
+        match self.control("COMMIT", sql, inline, TxStatus::Idle).await {
             Ok(()) => Ok(()),
             Err(e) if loses_outcome(&e) => Err(Error::CommitOutcomeUnknown {
                 source: Box::new(e),
@@ -182,7 +239,8 @@ impl Connection for RusqliteConn {
             return Ok(());
         }
         let sql = self.after_query_only("ROLLBACK");
-        match self.control("ROLLBACK", sql, TxStatus::Idle).await {
+        let inline = !self.wrote;
+        match self.control("ROLLBACK", sql, inline, TxStatus::Idle).await {
             Ok(()) => Ok(()),
             Err(e) if is_no_transaction_error(&e) => {
                 self.status = TxStatus::Idle;
@@ -209,7 +267,7 @@ impl Connection for RusqliteConn {
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
         let result = self
-            .run("a statement", move |conn| {
+            .run("a statement", Inline::Never, move |conn| {
                 conn.execute_batch(&owned_sql).map_err(from_rusqlite)
             })
             .await;
@@ -220,7 +278,7 @@ impl Connection for RusqliteConn {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a statement", move |conn| {
+        let result = self.run("a statement", Inline::IfReadOnly(sql), move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let writes = !statement.readonly();
             let mut rows = statement
@@ -244,7 +302,7 @@ impl Connection for RusqliteConn {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a query", move |conn| {
+        let result = self.run("a query", Inline::IfReadOnly(sql), move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let mut rows = statement
                 .query(rusqlite::params_from_iter(params.iter()))

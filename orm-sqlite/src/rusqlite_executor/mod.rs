@@ -6,6 +6,14 @@
 //! that thread and sent back as one `Vec`, so a statement costs one channel
 //! hop each way, not one per row (sqlx's worker sends each row apart).
 //!
+//! What cannot wait for a lock runs on the caller's thread instead, when
+//! the connection is free (no job queued or running): read-only statements
+//! in WAL mode or on `sqlite::memory:`, a deferred `BEGIN`, and the
+//! `COMMIT` or `ROLLBACK` of a transaction that only read. It then costs no
+//! hop at all, and no `query_timeout` applies to it (nothing can interrupt
+//! it, but it cannot wait for another connection either). Writes, `BEGIN
+//! IMMEDIATE`, and everything while a job is queued go to the thread.
+//!
 //! It is chosen with `executor=rusqlite` in a SQLite URL
 //! (`sqlite://app.db?executor=rusqlite`); the other URL parameters mean what
 //! they mean for [`Sqlite`](crate::Sqlite) (`busy_timeout`, `mode=ro|rw|rwc|memory`,
@@ -87,6 +95,8 @@ pub struct Rusqlite {
     pool: Pool,
     acquire_timeout: Duration,
     in_memory: bool,
+    /// WAL mode or memory: reads never wait for a lock.
+    reads_never_wait: bool,
     query_timeout: Option<Duration>,
 }
 
@@ -161,6 +171,7 @@ impl Rusqlite {
             )));
         }
         let open = open_options(&params).map_err(invalid)?;
+        let reads_never_wait = open.wal || params.in_memory;
         let max_size = if params.in_memory {
             1
         } else {
@@ -177,6 +188,7 @@ impl Rusqlite {
             pool,
             acquire_timeout: options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT),
             in_memory: params.in_memory,
+            reads_never_wait,
             query_timeout: options.query_timeout,
         };
         drop(db.lease().await?);
@@ -217,6 +229,7 @@ impl Backend for Rusqlite {
         Ok(RusqliteConn::new(
             object,
             self.in_memory,
+            self.reads_never_wait,
             self.query_timeout,
         ))
     }

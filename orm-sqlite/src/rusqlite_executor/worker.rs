@@ -7,9 +7,13 @@
 //! (a dropped future) still runs to its end, and the jobs sent after it
 //! wait behind it: as with sqlx's worker, a dropped write may or may not
 //! have happened.
+//!
+//! Work that cannot wait for a lock (see `RusqliteConn`) may instead run on
+//! the caller's thread, through [`Worker::try_inline`], when no job is
+//! queued or running: it then neither overtakes a job nor races one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
@@ -39,6 +43,10 @@ pub(crate) struct Worker {
     /// Set once the thread has ended, or a rollback on release failed: the
     /// connection is not to be handed out again.
     broken: Arc<AtomicBool>,
+    /// The connection, locked by whoever runs a job on it.
+    conn: Arc<Mutex<rusqlite::Connection>>,
+    /// Jobs sent and not finished yet.
+    queued: Arc<AtomicUsize>,
 }
 
 impl Worker {
@@ -47,23 +55,31 @@ impl Worker {
     pub(crate) async fn open(options: &OpenOptions) -> Result<Worker> {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let broken = Arc::new(AtomicBool::new(false));
+        let queued = Arc::new(AtomicUsize::new(0));
         let (opened, reply) = oneshot::channel();
         let options = options.clone();
         let ended = broken.clone();
+        let done = queued.clone();
         thread::Builder::new()
             .name("orm-sqlite".into())
             .spawn(move || {
-                let mut conn = match connect(&options) {
-                    Ok(conn) => conn,
+                let conn = match connect(&options) {
+                    Ok(conn) => Arc::new(Mutex::new(conn)),
                     Err(e) => {
                         ended.store(true, Ordering::Release);
                         let _ = opened.send(Err(e));
                         return;
                     }
                 };
-                let _ = opened.send(Ok(()));
+                let _ = opened.send(Ok(conn.clone()));
                 while let Ok(job) = inbox.recv() {
-                    job(&mut conn);
+                    // Poisoned: a job panicked mid-way; end the thread.
+                    let Ok(mut locked) = conn.lock() else {
+                        break;
+                    };
+                    job(&mut locked);
+                    drop(locked);
+                    done.fetch_sub(1, Ordering::AcqRel);
                     if ended.load(Ordering::Acquire) {
                         // A failed rollback on release: close rather than
                         // run anyone's statements inside that transaction.
@@ -76,7 +92,12 @@ impl Worker {
                 source: Box::new(e),
             })?;
         match reply.await {
-            Ok(Ok(())) => Ok(Worker { jobs, broken }),
+            Ok(Ok(conn)) => Ok(Worker {
+                jobs,
+                broken,
+                conn,
+                queued,
+            }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(lost()),
         }
@@ -89,12 +110,24 @@ impl Worker {
         job: impl FnOnce(&mut rusqlite::Connection) -> R + Send + 'static,
     ) -> Result<oneshot::Receiver<R>> {
         let (done, reply) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move |conn| {
-                let _ = done.send(job(conn));
-            }))
-            .map_err(|_| lost())?;
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        let sent = self.jobs.send(Box::new(move |conn| {
+            let _ = done.send(job(conn));
+        }));
+        if sent.is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(lost());
+        }
         Ok(reply)
+    }
+
+    /// The connection, for work on the caller's thread, when no job is
+    /// queued or running (and the thread is alive).
+    pub(crate) fn try_inline(&self) -> Option<MutexGuard<'_, rusqlite::Connection>> {
+        if self.queued.load(Ordering::Acquire) != 0 || self.is_broken() {
+            return None;
+        }
+        self.conn.try_lock().ok()
     }
 
     /// Sends `job` without waiting for it; it runs before any job sent
@@ -103,7 +136,12 @@ impl Worker {
         &self,
         job: impl FnOnce(&mut rusqlite::Connection) + Send + 'static,
     ) -> bool {
-        self.jobs.send(Box::new(job)).is_ok()
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        let sent = self.jobs.send(Box::new(job)).is_ok();
+        if !sent {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        sent
     }
 
     /// True once the thread has ended or is ending.
