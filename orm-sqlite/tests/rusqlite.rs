@@ -109,7 +109,7 @@ async fn a_connection_dropped_in_a_transaction_is_rolled_back_before_the_next_le
         .await
         .unwrap();
     drop(conn);
-    // The ROLLBACK was queued ahead of the next lease's statements.
+    // Rolled back on the way: the connection was free, so at once.
     assert_eq!(db.pool_status().idle, 1);
     let mut conn = db.acquire().await.unwrap();
     assert_eq!(conn.tx_status(), TxStatus::Idle);
@@ -175,4 +175,38 @@ async fn streams_come_in_order_and_stop_when_dropped() {
     }
     // The statement was let go: the connection goes on.
     assert_eq!(count(&mut conn).await, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_meeting_another_connections_lock_waits_for_it() {
+    let path = std::env::temp_dir().join(format!("orm-rusqlite-wait-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?executor=rusqlite", path.display());
+    let db = Rusqlite::connect(&ConnectOptions::parse(&url).unwrap())
+        .await
+        .unwrap();
+    let mut holder = db.acquire().await.unwrap();
+    holder.batch("CREATE TABLE log (line TEXT)").await.unwrap();
+    holder.begin(&TxOptions::new().immediate()).await.unwrap();
+    holder
+        .execute("INSERT INTO log VALUES ('first')", &[])
+        .await
+        .unwrap();
+    let other = db.clone();
+    let waiter = tokio::spawn(async move {
+        let mut conn = other.acquire().await.unwrap();
+        // Refused at once on the caller's thread, then waited for on the
+        // connection's: not an Error::Busy.
+        conn.execute("INSERT INTO log VALUES ('second')", &[]).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    holder.commit().await.unwrap();
+    assert_eq!(waiter.await.unwrap().unwrap(), 1);
+    assert_eq!(count(&mut holder).await, 2);
+    drop(holder);
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
 }

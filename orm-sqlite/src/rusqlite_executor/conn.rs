@@ -43,12 +43,6 @@ pub struct RusqliteConn {
     deferred: bool,
     /// A statement ran since `BEGIN`.
     reading: bool,
-    /// The transaction ran something that may have written: its `COMMIT`
-    /// or `ROLLBACK` runs on the connection's thread.
-    wrote: bool,
-    /// Reads never wait for a lock here (WAL mode, or an in-memory
-    /// database), so they may run on the caller's thread.
-    reads_never_wait: bool,
     query_timeout: Option<Duration>,
 }
 
@@ -63,12 +57,7 @@ impl std::fmt::Debug for RusqliteConn {
 }
 
 impl RusqliteConn {
-    pub(crate) fn new(
-        object: Object,
-        in_memory: bool,
-        reads_never_wait: bool,
-        query_timeout: Option<Duration>,
-    ) -> Self {
+    pub(crate) fn new(object: Object, in_memory: bool, query_timeout: Option<Duration>) -> Self {
         RusqliteConn {
             object: Some(object),
             status: TxStatus::Idle,
@@ -77,43 +66,33 @@ impl RusqliteConn {
             query_only: false,
             deferred: false,
             reading: false,
-            wrote: false,
-            reads_never_wait,
             query_timeout,
         }
     }
 
-    /// Runs `job`: on the caller's thread when `inline` allows and the
-    /// connection is free, else on the connection's thread under the query
-    /// timeout (past it, or with the thread gone, the connection is
-    /// discarded). One async level on purpose: the future of every
+    /// Runs `job`: on the caller's thread when the connection is free and
+    /// `job` does not have to wait for a lock (see [`Worker::run_here`]),
+    /// else on the connection's thread under the query timeout (past it, or
+    /// with the thread gone, the connection is discarded). Only jobs that
+    /// may run again after SQLite refused them with `SQLITE_BUSY` may be
+    /// `inline`: one statement, or control whose first statement is the one
+    /// that takes locks. One async level on purpose: the future of every
     /// statement nests this one.
+    ///
+    /// [`Worker::run_here`]: super::worker::Worker::run_here
     async fn run<R: Send + 'static>(
         &mut self,
         operation: &'static str,
-        inline: Inline<'_>,
-        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
+        inline: bool,
+        job: impl Fn(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
         let Some(worker) = self.object.as_deref() else {
             return Err(super::worker::lost());
         };
-        if let Some(mut conn) = worker.try_inline() {
-            let here = match inline {
-                Inline::Never => false,
-                Inline::Always => true,
-                // Cached: the job finds it prepared.
-                Inline::IfReadOnly(sql) => {
-                    self.reads_never_wait
-                        && conn.prepare_cached(sql).map_err(from_rusqlite)?.readonly()
-                }
-            };
-            if here {
-                return job(&mut conn);
+        if inline {
+            if let Some(done) = worker.run_here(&job) {
+                return done;
             }
-        }
-        if !matches!(inline, Inline::Always) {
-            // It may write (or wait for a lock): COMMIT goes to the thread too.
-            self.wrote = true;
         }
         let reply = worker.submit(job)?;
         let result = match self.query_timeout {
@@ -149,22 +128,17 @@ impl RusqliteConn {
         &mut self,
         operation: &'static str,
         sql: String,
-        inline: bool,
         after: TxStatus,
     ) -> Result<()> {
         self.status = TxStatus::Unknown;
         self.deferred = false;
-        let inline = if inline {
-            Inline::Always
-        } else {
-            Inline::Never
-        };
-        self.run(operation, inline, move |conn| {
+        // BEGIN, COMMIT and ROLLBACK come first in their SQL: refused with
+        // SQLITE_BUSY, nothing ran.
+        self.run(operation, true, move |conn| {
             conn.execute_batch(&sql).map_err(from_rusqlite)
         })
         .await?;
         self.status = after;
-        self.wrote = false;
         Ok(())
     }
 
@@ -176,18 +150,6 @@ impl RusqliteConn {
             sql.to_string()
         }
     }
-}
-
-/// Where a job may run.
-#[derive(Clone, Copy)]
-enum Inline<'s> {
-    /// On the connection's thread: it may wait for a lock.
-    Never,
-    /// On the caller's thread when the connection is free: it cannot wait.
-    Always,
-    /// On the caller's thread when the connection is free and the statement
-    /// `sql` only reads (a read in WAL mode never waits for a lock).
-    IfReadOnly(&'s str),
 }
 
 fn loses_outcome(error: &Error) -> bool {
@@ -212,19 +174,15 @@ impl Connection for RusqliteConn {
             sql.push_str(QUERY_ONLY_ON);
             self.query_only = true;
         }
-        // A deferred BEGIN takes no lock, so it cannot wait.
-        let deferred = matches!(options.lock, None | Some(LockMode::Deferred));
-        self.control("BEGIN", sql, deferred, TxStatus::InTransaction)
-            .await?;
-        self.deferred = deferred;
+        self.control("BEGIN", sql, TxStatus::InTransaction).await?;
+        self.deferred = matches!(options.lock, None | Some(LockMode::Deferred));
         self.reading = false;
         Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {
         let sql = self.after_query_only("COMMIT");
-        let inline = !self.wrote;
-        match self.control("COMMIT", sql, inline, TxStatus::Idle).await {
+        match self.control("COMMIT", sql, TxStatus::Idle).await {
             Ok(()) => Ok(()),
             Err(e) if loses_outcome(&e) => Err(Error::CommitOutcomeUnknown {
                 source: Box::new(e),
@@ -239,8 +197,7 @@ impl Connection for RusqliteConn {
             return Ok(());
         }
         let sql = self.after_query_only("ROLLBACK");
-        let inline = !self.wrote;
-        match self.control("ROLLBACK", sql, inline, TxStatus::Idle).await {
+        match self.control("ROLLBACK", sql, TxStatus::Idle).await {
             Ok(()) => Ok(()),
             Err(e) if is_no_transaction_error(&e) => {
                 self.status = TxStatus::Idle;
@@ -267,7 +224,8 @@ impl Connection for RusqliteConn {
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
         let result = self
-            .run("a statement", Inline::Never, move |conn| {
+            // Several statements: refused half-way, some may have run.
+            .run("a statement", false, move |conn| {
                 conn.execute_batch(&owned_sql).map_err(from_rusqlite)
             })
             .await;
@@ -278,7 +236,7 @@ impl Connection for RusqliteConn {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a statement", Inline::IfReadOnly(sql), move |conn| {
+        let result = self.run("a statement", true, move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let writes = !statement.readonly();
             let mut rows = statement
@@ -302,7 +260,7 @@ impl Connection for RusqliteConn {
         let params = owned(binds)?;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a query", Inline::IfReadOnly(sql), move |conn| {
+        let result = self.run("a query", true, move |conn| {
             let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
             let mut rows = statement
                 .query(rusqlite::params_from_iter(params.iter()))
@@ -430,21 +388,36 @@ impl Drop for RusqliteConn {
             // Back to the pool as it is.
             return;
         }
-        // Queued ahead of anything the next lease sends.
         let query_only = self.query_only;
-        let breaker = object.breaker();
-        let queued = object.send(move |conn| {
+        let roll_back = move |conn: &mut rusqlite::Connection| {
             let writable = !query_only || conn.execute_batch(QUERY_ONLY_OFF).is_ok();
             let rolled_back = match conn.execute_batch("ROLLBACK") {
                 Ok(()) => true,
                 Err(e) => is_no_transaction_error(&from_rusqlite(e)),
             };
-            if !(writable && rolled_back) {
-                breaker.store(true, std::sync::atomic::Ordering::Release);
+            if writable && rolled_back {
+                Ok(())
+            } else {
+                Err(super::worker::lost())
             }
-        });
-        if !queued {
-            super::close(object);
+        };
+        // Here and now when the connection is free (a ROLLBACK never waits
+        // for a lock); else queued ahead of anything the next lease sends,
+        // the thread ending should it fail.
+        match object.run_here(&roll_back) {
+            Some(Ok(())) => {}
+            Some(Err(_)) => super::close(object),
+            None => {
+                let breaker = object.breaker();
+                let queued = object.send(move |conn| {
+                    if roll_back(conn).is_err() {
+                        breaker.store(true, std::sync::atomic::Ordering::Release);
+                    }
+                });
+                if !queued {
+                    super::close(object);
+                }
+            }
         }
     }
 }

@@ -6,13 +6,15 @@
 //! that thread and sent back as one `Vec`, so a statement costs one channel
 //! hop each way, not one per row (sqlx's worker sends each row apart).
 //!
-//! What cannot wait for a lock runs on the caller's thread instead, when
-//! the connection is free (no job queued or running): read-only statements
-//! in WAL mode or on `sqlite::memory:`, a deferred `BEGIN`, and the
-//! `COMMIT` or `ROLLBACK` of a transaction that only read. It then costs no
-//! hop at all, and no `query_timeout` applies to it (nothing can interrupt
-//! it, but it cannot wait for another connection either). Writes, `BEGIN
-//! IMMEDIATE`, and everything while a job is queued go to the thread.
+//! When the connection is free (no job queued or running), a statement
+//! runs on the caller's thread instead, with SQLite's busy timeout off: it
+//! costs no hop at all. Should it find the database locked by another
+//! connection, SQLite refuses it before doing anything, and it is handed to
+//! the connection's thread, which waits the busy timeout. No
+//! `query_timeout` applies to a statement run on the caller's thread
+//! (nothing can wait there, but a long query holds the caller's thread as
+//! any computation does). Batches of several statements and streams
+//! always go to the connection's thread.
 //!
 //! It is chosen with `executor=rusqlite` in a SQLite URL
 //! (`sqlite://app.db?executor=rusqlite`); the other URL parameters mean what
@@ -95,8 +97,6 @@ pub struct Rusqlite {
     pool: Pool,
     acquire_timeout: Duration,
     in_memory: bool,
-    /// WAL mode or memory: reads never wait for a lock.
-    reads_never_wait: bool,
     query_timeout: Option<Duration>,
 }
 
@@ -171,7 +171,6 @@ impl Rusqlite {
             )));
         }
         let open = open_options(&params).map_err(invalid)?;
-        let reads_never_wait = open.wal || params.in_memory;
         let max_size = if params.in_memory {
             1
         } else {
@@ -188,7 +187,6 @@ impl Rusqlite {
             pool,
             acquire_timeout: options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT),
             in_memory: params.in_memory,
-            reads_never_wait,
             query_timeout: options.query_timeout,
         };
         drop(db.lease().await?);
@@ -229,7 +227,6 @@ impl Backend for Rusqlite {
         Ok(RusqliteConn::new(
             object,
             self.in_memory,
-            self.reads_never_wait,
             self.query_timeout,
         ))
     }

@@ -8,9 +8,11 @@
 //! wait behind it: as with sqlx's worker, a dropped write may or may not
 //! have happened.
 //!
-//! Work that cannot wait for a lock (see `RusqliteConn`) may instead run on
-//! the caller's thread, through [`Worker::try_inline`], when no job is
-//! queued or running: it then neither overtakes a job nor races one.
+//! A job may instead run on the caller's thread ([`Worker::run_here`]) when
+//! no job is queued or running, so that it neither overtakes nor races one,
+//! and only as long as it does not have to wait for a lock: there the busy
+//! timeout is off, and a job that finds the database locked is handed to the
+//! connection's thread, which waits the busy timeout for it.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
@@ -47,6 +49,8 @@ pub(crate) struct Worker {
     conn: Arc<Mutex<rusqlite::Connection>>,
     /// Jobs sent and not finished yet.
     queued: Arc<AtomicUsize>,
+    /// How long the connection's thread waits for a lock.
+    busy_timeout: Duration,
 }
 
 impl Worker {
@@ -57,6 +61,7 @@ impl Worker {
         let broken = Arc::new(AtomicBool::new(false));
         let queued = Arc::new(AtomicUsize::new(0));
         let (opened, reply) = oneshot::channel();
+        let busy_timeout = options.busy_timeout;
         let options = options.clone();
         let ended = broken.clone();
         let done = queued.clone();
@@ -97,6 +102,7 @@ impl Worker {
                 broken,
                 conn,
                 queued,
+                busy_timeout,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(lost()),
@@ -128,6 +134,28 @@ impl Worker {
             return None;
         }
         self.conn.try_lock().ok()
+    }
+
+    /// Runs `job` on the caller's thread with the busy timeout off. `None`
+    /// when it must go to the connection's thread instead: a job is queued
+    /// or running, or `job` found the database locked (SQLite then did
+    /// nothing of the statement, which may run again).
+    pub(crate) fn run_here<R>(
+        &self,
+        job: &impl Fn(&mut rusqlite::Connection) -> Result<R>,
+    ) -> Option<Result<R>> {
+        let mut conn = self.try_inline()?;
+        conn.busy_timeout(Duration::ZERO).ok()?;
+        let result = job(&mut conn);
+        if conn.busy_timeout(self.busy_timeout).is_err() {
+            // Without its busy timeout the connection would fail where it
+            // should wait: not to be used again.
+            self.broken.store(true, Ordering::Release);
+        }
+        match result {
+            Err(Error::Busy { .. }) => None,
+            other => Some(other),
+        }
     }
 
     /// Sends `job` without waiting for it; it runs before any job sent
