@@ -31,6 +31,11 @@ pub enum Any {
 /// A connection leased from an [`Any`] pool.
 #[derive(Debug)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per lease, moved a few times: boxing the PostgreSQL connection would \
+              cost an allocation on every lease to save stack space nobody is short of"
+)]
 pub enum AnyConnection {
     /// A PostgreSQL connection.
     #[cfg(feature = "postgres")]

@@ -3,7 +3,6 @@
 //! first statement in `pipeline.rs`, what becomes of it when dropped in
 //! `release.rs`.
 
-use std::borrow::Cow;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +28,7 @@ use crate::{PgDialect, PgRow, Postgres};
 macro_rules! timed {
     ($conn:ident, $operation:expr, $work:expr) => {{
         $conn.in_flight = true;
-        let result = match $conn.query_timeout {
+        let result = match $conn.query_timeout() {
             None => $work.await,
             Some(limit) => {
                 let outcome = tokio::time::timeout(limit, $work).await;
@@ -71,14 +70,12 @@ pub struct PgConnection {
     /// What the transaction state is known to be (`InTransaction` from
     /// [`Connection::begin`] on, its `BEGIN` pending or not).
     pub(crate) status: TxStatus,
-    /// The `BEGIN` of a transaction begun and not yet sent: it goes with
-    /// the transaction's first statement.
-    pub(crate) pending_begin: Option<Cow<'static, str>>,
+    /// The options of a transaction begun whose `BEGIN` is not sent yet:
+    /// it goes with the transaction's first statement.
+    pub(crate) pending_begin: Option<TxOptions>,
     pub(crate) discarded: bool,
     /// Set while a statement runs; still set when its future was dropped.
     pub(crate) in_flight: bool,
-    /// How long to wait for any one reply.
-    pub(crate) query_timeout: Option<Duration>,
     /// The raw client was handed out: what it ran is not known.
     pub(crate) escaped: bool,
 }
@@ -98,7 +95,6 @@ impl PgConnection {
     pub(crate) fn new(object: Object, backend: Postgres) -> Self {
         PgConnection {
             object: Some(object),
-            query_timeout: backend.query_timeout(),
             backend,
             status: TxStatus::Idle,
             pending_begin: None,
@@ -126,6 +122,11 @@ impl PgConnection {
         self.flush_begin().await?;
         self.escaped = true;
         Ok(&self.pooled()?.client)
+    }
+
+    /// How long to wait for any one reply.
+    pub(crate) fn query_timeout(&self) -> Option<Duration> {
+        self.backend.query_timeout()
     }
 
     /// The transaction status, counting a client handed out as unknown.
@@ -203,7 +204,7 @@ impl PgConnection {
         }
         let begin = self.take_begin();
         let client = &self.pooled()?.client;
-        let (began, prepared) = with_begin(client, begin.as_deref(), client.prepare(sql)).await;
+        let (began, prepared) = with_begin(client, begin.as_ref(), client.prepare(sql)).await;
         let prepared = prepared.map_err(|e| self.fail(e));
         if self
             .settle_begin(begin, began, &prepared, replacements)
@@ -235,7 +236,7 @@ impl PgConnection {
             let client = &self.pooled()?.client;
             let params = binds.clone().map(PgBind);
             let started = client.query_raw(&statement, params);
-            let (began, rows) = with_begin(client, begin.as_deref(), started).await;
+            let (began, rows) = with_begin(client, begin.as_ref(), started).await;
             let rows = rows.map_err(|e| self.fail_statement(sql, e));
             if !self
                 .settle_begin(begin, began, &rows, &mut replacements)
@@ -273,7 +274,7 @@ impl PgConnection {
             let client = &self.pooled()?.client;
             let params = binds.iter().copied().map(PgBind);
             let executed = client.execute_raw(&statement, params);
-            let (began, n) = with_begin(client, begin.as_deref(), executed).await;
+            let (began, n) = with_begin(client, begin.as_ref(), executed).await;
             let n = n.map_err(|e| self.fail_statement(sql, e));
             if !self
                 .settle_begin(begin, began, &n, &mut replacements)
@@ -305,8 +306,7 @@ impl PgConnection {
             self.note_control(sql, true);
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
-            let (began, done) =
-                with_begin(client, begin.as_deref(), client.batch_execute(sql)).await;
+            let (began, done) = with_begin(client, begin.as_ref(), client.batch_execute(sql)).await;
             let done = done.map_err(|e| self.fail(e));
             if self
                 .settle_begin(begin, began, &done, &mut replacements)
@@ -328,7 +328,7 @@ impl PgConnection {
         sql: &str,
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
     ) -> Result<RowStream> {
-        match self.query_timeout {
+        match self.query_timeout() {
             None => self.start(sql, binds).await,
             Some(limit) => {
                 let outcome = tokio::time::timeout(limit, self.start(sql, binds)).await;

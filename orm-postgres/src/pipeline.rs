@@ -23,34 +23,37 @@
 //! Code that uses the driver's client directly calls
 //! [`flush_begin`](PgConnection::flush_begin) first.
 
-use std::borrow::Cow;
 use std::future::Future;
 
 use futures_util::future::BoxFuture;
-use orm_core::{Backend, Error, Result, TxStatus};
+use orm_core::{Backend, Error, Result, TxOptions, TxStatus};
 use tokio_postgres::Client;
 
 use crate::connection::timed;
+use crate::transaction::begin_sql;
 use crate::PgConnection;
 
-/// Awaits `work`, with `begin` (when some) sent just ahead of it in the same
+/// Awaits `work`, with the `BEGIN` of `begin` (when some) sent just ahead of it in the same
 /// round trip; returns `BEGIN`'s outcome (`Ok` when there was none) and
 /// `work`'s.
 pub(crate) async fn with_begin<T>(
     client: &Client,
-    begin: Option<&str>,
+    begin: Option<&TxOptions>,
     work: impl Future<Output = T>,
 ) -> (std::result::Result<(), tokio_postgres::Error>, T) {
     match begin {
         None => (Ok(()), work.await),
-        // `join` polls `BEGIN` first, so it is queued first.
-        Some(sql) => futures_util::future::join(client.batch_execute(sql), work).await,
+        Some(options) => {
+            let sql = begin_sql(options);
+            // `join` polls `BEGIN` first, so it is queued first.
+            futures_util::future::join(client.batch_execute(&sql), work).await
+        }
     }
 }
 
 impl PgConnection {
     /// Takes the pending `BEGIN`, about to be sent.
-    pub(crate) fn take_begin(&mut self) -> Option<Cow<'static, str>> {
+    pub(crate) fn take_begin(&mut self) -> Option<TxOptions> {
         self.pending_begin.take()
     }
 
@@ -67,7 +70,7 @@ impl PgConnection {
     /// the `BEGIN` pending again: send the statement again.
     pub(crate) async fn settle_begin<T>(
         &mut self,
-        begin: Option<Cow<'static, str>>,
+        begin: Option<TxOptions>,
         began: std::result::Result<(), tokio_postgres::Error>,
         outcome: &Result<T>,
         replacements: &mut usize,
@@ -96,7 +99,7 @@ impl PgConnection {
 
     /// Closes a connection found lost before its transaction did anything,
     /// and leases another with `begin` pending on it.
-    async fn replace_lost(&mut self, begin: Cow<'static, str>) -> Result<()> {
+    async fn replace_lost(&mut self, begin: TxOptions) -> Result<()> {
         if let Some(lost) = self.object.take() {
             crate::release::close(lost);
         }
@@ -124,7 +127,7 @@ impl PgConnection {
         loop {
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
-            let (began, ()) = with_begin(client, begin.as_deref(), async {}).await;
+            let (began, ()) = with_begin(client, begin.as_ref(), async {}).await;
             if !self
                 .settle_begin(begin, began, &Ok(()), &mut replacements)
                 .await?

@@ -52,7 +52,7 @@ pub(crate) fn rows<'a, T: FromRow + Send + 'a>(
             StreamState::Read { conn, sql, rows } => (conn, sql, rows),
             StreamState::Done => return None,
         };
-        let next = match conn.query_timeout {
+        let next = match conn.query_timeout() {
             None => Ok(rows.try_next().await),
             Some(limit) => tokio::time::timeout(limit, rows.try_next())
                 .await

@@ -81,7 +81,7 @@ impl PgConnection {
             self.discarded = true;
             return Err(error::connection_lost("the connection was closed"));
         }
-        self.pending_begin = Some(begin_sql(options));
+        self.pending_begin = Some(*options);
         self.status = TxStatus::InTransaction;
         Ok(())
     }
