@@ -113,13 +113,7 @@ impl SqliteConn {
     /// says whether SQLite will wait (up to the busy timeout) for the write
     /// lock should the statement need it.
     fn before_statement(&mut self, sql: &str) -> bool {
-        let waits = !(self.deferred && self.reading);
-        if controls_transaction(sql) {
-            self.status = TxStatus::Unknown;
-        } else {
-            self.reading = true;
-        }
-        waits
+        before_statement(sql, self.deferred, &mut self.reading, &mut self.status)
     }
 
     /// A deferred transaction that has read and now wants the write lock
@@ -286,6 +280,26 @@ impl Connection for SqliteConn {
     fn discard(&mut self) {
         self.discarded = true;
     }
+}
+
+/// Before a statement on a connection of either executor: marks `status`
+/// unknown when `sql` holds transaction control (else notes the
+/// transaction has now read), and says whether SQLite will wait (up to the
+/// busy timeout) for the write lock should the statement need it: not in a
+/// `deferred` transaction that has read.
+pub(crate) fn before_statement(
+    sql: &str,
+    deferred: bool,
+    reading: &mut bool,
+    status: &mut TxStatus,
+) -> bool {
+    let waits = !(deferred && *reading);
+    if controls_transaction(sql) {
+        *status = TxStatus::Unknown;
+    } else {
+        *reading = true;
+    }
+    waits
 }
 
 fn released() -> Error {

@@ -59,22 +59,12 @@ impl Sqlite {
             url: options.redacted_url(),
             reason,
         };
-        if options.scheme != Scheme::Sqlite {
-            return Err(invalid(
-                "not a SQLite URL: expected sqlite://path, sqlite:path or sqlite::memory:".into(),
-            ));
-        }
-        let params = UrlParams::of(&options.url).map_err(invalid)?;
+        let params = UrlParams::of_options(options)?;
         if params.executor.as_deref() == Some("rusqlite") {
             return Err(invalid(
                 "`executor=rusqlite` is served by orm_sqlite::Rusqlite (the `rusqlite` feature of \
                  orm or orm-sqlite), not by this sqlx-based backend"
                     .into(),
-            ));
-        }
-        if params.no_database {
-            return Err(invalid(
-                "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
             ));
         }
         let mut connect = SqliteConnectOptions::from_str(&params.sqlx_url)
@@ -212,6 +202,27 @@ pub(crate) struct UrlParams {
 }
 
 impl UrlParams {
+    /// The parameters of a SQLite URL that names a database, whichever
+    /// executor opens it; [`Error::InvalidUrl`] otherwise.
+    pub(crate) fn of_options(options: &ConnectOptions) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: options.redacted_url(),
+            reason,
+        };
+        if options.scheme != Scheme::Sqlite {
+            return Err(invalid(
+                "not a SQLite URL: expected sqlite://path, sqlite:path or sqlite::memory:".into(),
+            ));
+        }
+        let params = UrlParams::of(&options.url).map_err(invalid)?;
+        if params.no_database {
+            return Err(invalid(
+                "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
+            ));
+        }
+        Ok(params)
+    }
+
     /// A parameter only sqlx understands (`cache`, `immutable`, `vfs`), if any.
     #[cfg(feature = "rusqlite")]
     pub(crate) fn unsupported_by_rusqlite(&self) -> Option<&str> {

@@ -2,12 +2,12 @@
 //! sees of a transaction before, during and after it, and that nothing the
 //! issue-4 guarantees promise is lost on the way.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
 use orm_postgres::PgConnection;
 
-use crate::common::{backend_pid, TestDb};
+use crate::common::{backend_pid, wait_gone, TestDb};
 
 /// What the server says server process `pid` is doing (`idle`, `idle in
 /// transaction`, ...) and the last statement it received.
@@ -22,25 +22,6 @@ async fn seen_by_server(admin: &mut PgConnection, pid: i32) -> (String, String) 
     rows.into_iter()
         .next()
         .expect("the server process is there")
-}
-
-/// Waits until server process `pid` is gone.
-async fn wait_gone(admin: &mut PgConnection, pid: i32) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let rows: Vec<(i64,)> = admin
-            .fetch_all(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
-                &[ValueRef::I32(pid)],
-            )
-            .await
-            .unwrap();
-        if rows[0].0 == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "backend {pid} is still there");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]

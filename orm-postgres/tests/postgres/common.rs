@@ -1,6 +1,7 @@
 //! Test scaffolding: a server to talk to, a schema per test, a model.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use orm_core::{
     Backend, Column, ColumnMeta, ConnectOptions, Connection, DefaultValue, Error, FromRow, Result,
@@ -235,5 +236,24 @@ impl Table for Person {
     fn set_generated_key(&mut self, key: i64) -> Result<()> {
         self.id = key;
         Ok(())
+    }
+}
+
+/// Waits until server process `pid` is gone (asked through `conn`).
+pub async fn wait_gone(conn: &mut PgConnection, pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows: Vec<(i64,)> = conn
+            .fetch_all(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
+                &[ValueRef::I32(pid)],
+            )
+            .await
+            .unwrap();
+        if rows[0].0 == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "backend {pid} is still there");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use orm_core::{Backend, Connection, Error, TxStatus, ValueRef};
 use orm_postgres::{PgConnection, Postgres};
 
-use crate::common::{backend_pid, TestDb};
+use crate::common::{backend_pid, wait_gone, TestDb};
 
 /// Whether `conn` is inside a transaction, asked two ways: has it a
 /// transaction id (our inserts assign one), and do two statements share a
@@ -32,25 +32,6 @@ async fn count(conn: &mut PgConnection, table: &str) -> i64 {
         .await
         .unwrap();
     rows[0].0
-}
-
-/// Waits until server process `pid` is gone.
-async fn wait_gone(conn: &mut PgConnection, pid: i32) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let rows: Vec<(i64,)> = conn
-            .fetch_all(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
-                &[ValueRef::I32(pid)],
-            )
-            .await
-            .unwrap();
-        if rows[0].0 == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "backend {pid} is still there");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]

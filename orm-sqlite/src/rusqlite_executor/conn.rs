@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
-use orm_core::session::controls_transaction;
 use orm_core::{
     Connection, Error, FromRow, LockMode, PreparedTransaction, Result, TableMeta, TruncateOptions,
     TxOptions, TxStatus, Value, ValueRef,
@@ -113,13 +112,7 @@ impl RusqliteConn {
     /// lock (see `SqliteConn::after_statement`, which reports a deferred
     /// transaction's lost race for it as a deadlock).
     fn before(&mut self, sql: &str) -> bool {
-        let waits = !(self.deferred && self.reading);
-        if controls_transaction(sql) {
-            self.status = TxStatus::Unknown;
-        } else {
-            self.reading = true;
-        }
-        waits
+        crate::connection::before_statement(sql, self.deferred, &mut self.reading, &mut self.status)
     }
 
     /// Runs transaction-control SQL: the status is unknown until it

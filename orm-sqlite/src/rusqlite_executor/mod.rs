@@ -154,17 +154,7 @@ impl Rusqlite {
             url: options.redacted_url(),
             reason,
         };
-        if options.scheme != Scheme::Sqlite {
-            return Err(invalid(
-                "not a SQLite URL: expected sqlite://path, sqlite:path or sqlite::memory:".into(),
-            ));
-        }
-        let params = UrlParams::of(&options.url).map_err(invalid)?;
-        if params.no_database {
-            return Err(invalid(
-                "no database: name a file, as in sqlite://app.db, or use sqlite::memory:".into(),
-            ));
-        }
+        let params = UrlParams::of_options(options)?;
         if let Some(other) = params.unsupported_by_rusqlite() {
             return Err(invalid(format!(
                 "`{other}` is not supported by the rusqlite executor"
