@@ -182,6 +182,14 @@ pub enum Error {
         /// What the database held (its type, or NULL).
         found: String,
     },
+    /// A row was asked for a column it does not have (by name or by index).
+    #[error("no column {column} in the row: its columns are {columns}")]
+    ColumnNotFound {
+        /// The column asked for: `` `name` `` or `#index`.
+        column: String,
+        /// The row's column names, comma-separated.
+        columns: String,
+    },
     /// A connection URL or option could not be used.
     #[error("invalid database URL `{url}`: {reason}")]
     InvalidUrl {

@@ -60,6 +60,7 @@ pub mod error;
 pub mod expr;
 pub mod inspect;
 pub mod query;
+pub mod record;
 pub mod relation;
 pub mod row;
 pub mod session;
@@ -77,7 +78,8 @@ pub use query::{
     many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
 };
 pub use relation::{BelongsTo, HasMany};
-pub use row::{FromRow, Row};
+pub use record::{ColumnIndex, Record};
+pub use row::{column_index, FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
     PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,

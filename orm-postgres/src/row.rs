@@ -23,7 +23,7 @@
 //! Integer and float getters widen: an `int4` identity key reads through
 //! `get_i64`. They never narrow.
 
-use orm_core::{Error, Result, Row};
+use orm_core::{Error, Result, Row, SqlType};
 use tokio_postgres::types::{FromSql, Type};
 
 /// A column's bytes as the server sent them (binary format), `None` for
@@ -155,6 +155,29 @@ impl PgRow {
     }
 }
 
+/// The dialect-neutral type of a PostgreSQL type, when orm has a Rust
+/// carrier for it.
+pub(crate) fn sql_type(ty: &Type) -> Option<SqlType> {
+    Some(match *ty {
+        Type::BOOL => SqlType::Bool,
+        Type::INT2 => SqlType::I16,
+        Type::INT4 => SqlType::I32,
+        Type::INT8 => SqlType::I64,
+        Type::FLOAT4 => SqlType::F32,
+        Type::FLOAT8 => SqlType::F64,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => SqlType::Text,
+        Type::BYTEA => SqlType::Bytes,
+        Type::DATE => SqlType::Date,
+        Type::TIMESTAMP => SqlType::DateTime,
+        Type::TIMESTAMPTZ => SqlType::Timestamptz,
+        Type::UUID => SqlType::Uuid,
+        Type::JSON | Type::JSONB => SqlType::Json,
+        Type::NUMERIC => SqlType::Decimal,
+        _ if ty.name() == "citext" => SqlType::Text,
+        _ => return None,
+    })
+}
+
 impl From<tokio_postgres::Row> for PgRow {
     fn from(row: tokio_postgres::Row) -> Self {
         PgRow(row)
@@ -171,6 +194,10 @@ impl Row for PgRow {
             .columns()
             .get(idx)
             .map_or("<no such column>", |c| c.name())
+    }
+
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        self.0.columns().get(idx).and_then(|c| sql_type(c.type_()))
     }
 
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
