@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_core::stream::BoxStream;
 use orm_core::{
     Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
-    Scheme, TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
+    ResultColumn, Scheme, TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -174,6 +174,10 @@ impl Connection for AnyConnection {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         dispatch!(self, c => c.fetch_stream(sql, binds))
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        dispatch!(self, c => c.describe(sql).await)
     }
 
     async fn truncate(

@@ -117,11 +117,11 @@ pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
     Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
-    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction,
-    ReferentialAction, Result, RetryPolicy, Row, SessionState, SqlType, SqlValue, SubSelect, Table,
-    TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
+    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction, Record,
+    ReferentialAction, Result, ResultColumn, RetryPolicy, Row, SessionState, SqlType, SqlValue,
+    SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
-pub use orm_macros::Table;
+pub use orm_macros::{FromRow, Table};
 
 #[cfg(feature = "postgres")]
 pub use orm_postgres as postgres;
@@ -159,8 +159,8 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 pub mod prelude {
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
-        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
-        SessionState, SqlValue, SubSelect, Table, TxOptions,
+        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Record, Result, RetryPolicy,
+        Session, SessionState, SqlValue, SubSelect, Table, TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

@@ -75,10 +75,11 @@ pub use expr::{
     IntoExpr, Node, Order, SubSelect,
 };
 pub use query::{
-    many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
+    many, Delete, Eager, Insert, JoinSelect, Many, Raw, ResultColumn, Select, Shaped, Truncate,
+    Update,
 };
-pub use relation::{BelongsTo, HasMany};
 pub use record::{ColumnIndex, Record};
+pub use relation::{BelongsTo, HasMany};
 pub use row::{column_index, FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,

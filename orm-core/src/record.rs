@@ -66,11 +66,7 @@ impl Record {
         if columns.len() != values.len() {
             return Err(Error::InvalidQuery {
                 table: "record",
-                reason: format!(
-                    "{} column names for {} values",
-                    columns.len(),
-                    values.len()
-                ),
+                reason: format!("{} column names for {} values", columns.len(), values.len()),
             });
         }
         Ok(Record {
@@ -417,14 +413,21 @@ mod tests {
         assert_eq!(r.get::<f64>("id").unwrap(), 7.0);
         assert_eq!(r.get::<String>(1).unwrap(), "ann");
         assert_eq!(r.get_opt::<String>("email").unwrap(), None);
-        assert_eq!(r.get::<Option<String>>("name").unwrap().as_deref(), Some("ann"));
+        assert_eq!(
+            r.get::<Option<String>>("name").unwrap().as_deref(),
+            Some("ann")
+        );
     }
 
     #[test]
     fn a_wrong_type_names_the_column_and_what_it_holds() {
         let r = record();
         match r.get::<i64>("name").unwrap_err() {
-            Error::Decode { column, expected, found } => {
+            Error::Decode {
+                column,
+                expected,
+                found,
+            } => {
                 assert_eq!((column.as_str(), expected), ("name", "i64"));
                 assert_eq!(found, "text \"ann\"");
             }
@@ -438,7 +441,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match r.get::<String>("email").unwrap_err() {
-            Error::Decode { column, found, .. } => assert_eq!((column.as_str(), found.as_str()), ("email", "NULL")),
+            Error::Decode { column, found, .. } => {
+                assert_eq!((column.as_str(), found.as_str()), ("email", "NULL"))
+            }
             other => panic!("{other:?}"),
         }
     }

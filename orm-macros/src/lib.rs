@@ -138,6 +138,8 @@ mod constraint_codegen;
 mod constraints;
 mod model;
 mod relation_codegen;
+mod row_codegen;
+mod row_model;
 mod table_attr;
 #[cfg(test)]
 mod tests;
@@ -146,6 +148,7 @@ use proc_macro2::TokenStream;
 use syn::DeriveInput;
 
 use crate::model::TableModel;
+use crate::row_model::RowModel;
 
 /// Derives `Table` and `FromRow` for a struct, and gives it one column handle
 /// per field. See the [crate documentation](crate) for the attributes.
@@ -161,4 +164,32 @@ pub fn derive_table(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let model = TableModel::parse(input)?;
     Ok(codegen::expand(&model))
+}
+
+/// Derives `FromRow` for a struct with named fields, reading each field from
+/// the result column of the same name (in any order, extra columns
+/// ignored), so raw SQL can fetch straight into it:
+///
+/// ```
+/// # use orm_macros::FromRow;
+/// #[derive(FromRow)]
+/// # #[row(crate = "orm_core")]
+/// struct Karma {
+///     name: String,
+///     #[row(rename = "sum")] // read column `sum` into `total`
+///     total: Option<i64>,
+/// }
+/// ```
+///
+/// A missing column is an `Error::ColumnNotFound` naming it; a value of the
+/// wrong type an `Error::Decode` naming the column. On the struct,
+/// `#[row(crate = "path")]` says where orm's items are (default
+/// `::orm::__private`).
+#[proc_macro_derive(FromRow, attributes(row))]
+pub fn derive_from_row(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    syn::parse2::<DeriveInput>(input.into())
+        .and_then(|input| RowModel::parse(&input))
+        .map(|model| row_codegen::expand(&model))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

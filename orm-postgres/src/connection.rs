@@ -11,8 +11,8 @@ use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
 use orm_core::session::{controls_transaction, first_statement_controls_transaction};
 use orm_core::{
-    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions,
-    TxOptions, TxStatus, Value, ValueRef,
+    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, ResultColumn, TableMeta,
+    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 use tokio_postgres::RowStream;
 
@@ -112,7 +112,7 @@ impl PgConnection {
         }
     }
 
-    fn pooled(&mut self) -> Result<&mut PgClient> {
+    pub(crate) fn pooled(&mut self) -> Result<&mut PgClient> {
         match self.object.as_deref_mut() {
             Some(client) => Ok(client),
             None => Err(error::connection_lost("the connection was released")),
@@ -126,7 +126,7 @@ impl PgConnection {
 
     /// Maps a driver error, and marks the connection for closing when the
     /// error means it cannot be trusted again.
-    fn fail(&mut self, e: tokio_postgres::Error) -> Error {
+    pub(crate) fn fail(&mut self, e: tokio_postgres::Error) -> Error {
         let e = error::map(e);
         if error::breaks_connection(&e) {
             self.discarded = true;
@@ -328,6 +328,10 @@ impl Connection for PgConnection {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         crate::stream::rows(self, sql, binds)
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        timed!(self, "a statement", self.describe_statement(sql))
     }
 
     async fn truncate(

@@ -88,6 +88,7 @@
 mod backend;
 pub mod bind;
 mod connection;
+mod describe;
 mod dialect;
 mod error;
 mod inspect;

@@ -11,8 +11,8 @@ use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
 use orm_core::session::controls_transaction;
 use orm_core::{
-    Connection, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions, TxOptions,
-    TxStatus, Value, ValueRef,
+    Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, TableMeta,
+    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
@@ -273,6 +273,10 @@ impl Connection for SqliteConn {
                 }
             }
         }))
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        self.describe_statement(sql).await
     }
 
     async fn truncate(

@@ -99,6 +99,7 @@
 
 mod bind;
 mod connection;
+mod describe;
 mod dialect;
 mod error;
 mod inspect;

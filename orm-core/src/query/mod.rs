@@ -7,6 +7,7 @@
 mod builder;
 mod decode;
 mod delete;
+mod describe;
 mod eager;
 mod insert;
 mod join;
@@ -21,6 +22,7 @@ mod update;
 
 pub use decode::{JoinRow, Part, Shifted};
 pub use delete::Delete;
+pub use describe::ResultColumn;
 pub use eager::{many, Eager, Leaf, Loader, Many};
 pub use insert::{Insert, InsertTree, Returning};
 pub use join::JoinSelect;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures_core::stream::BoxStream;
 
 use super::{ConnectOptions, PreparedTransaction, TxOptions, TxStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::query::ResultColumn;
 use crate::row::FromRow;
 use crate::sql::Dialect;
 use crate::table::TableMeta;
@@ -157,6 +158,21 @@ pub trait Connection: Send + 'static {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>>;
+
+    /// The columns `sql` would return, from the prepared statement, without
+    /// running it. [`Error::Unsupported`] by default.
+    fn describe<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<ResultColumn>>> + Send + 'a {
+        let _ = sql;
+        async {
+            Err(Error::Unsupported {
+                backend: "this backend",
+                what: "describing a statement's columns".into(),
+            })
+        }
+    }
 
     /// Empties `table` inside the current transaction.
     fn truncate<'a>(

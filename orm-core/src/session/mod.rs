@@ -4,6 +4,7 @@
 mod backend;
 mod control;
 mod database;
+pub mod log;
 mod nested;
 mod options;
 mod retry;
@@ -18,6 +19,7 @@ mod tx_options;
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{controls_transaction, first_statement_controls_transaction};
 pub use database::Database;
+pub use log::StatementLog;
 pub use nested::Nested;
 pub use options::{ConnectOptions, Scheme};
 pub use retry::RetryPolicy;
