@@ -6,7 +6,8 @@ use std::time::Duration;
 use futures_core::stream::BoxStream;
 use orm_core::{
     Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
-    ResultColumn, Scheme, TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
+    ResultColumn, Scheme, SettingScope, TableMeta, TruncateOptions, TxOptions, TxStatus, Value,
+    ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -174,6 +175,23 @@ impl Connection for AnyConnection {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         dispatch!(self, c => c.fetch_stream(sql, binds))
+    }
+
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        dispatch!(self, c => c.setting(name).await)
+    }
+
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> Result<()> {
+        dispatch!(self, c => c.set_setting(name, value, scope).await)
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, scope: SettingScope) -> Result<()> {
+        dispatch!(self, c => c.reset_setting(name, scope).await)
     }
 
     async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {

@@ -118,8 +118,9 @@ pub use orm_core::{
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
     Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
     IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction, Record,
-    ReferentialAction, Result, ResultColumn, RetryPolicy, Row, SessionState, SqlType, SqlValue,
-    SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
+    ReferentialAction, Result, ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType,
+    SqlValue, StatementLog, SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value,
+    ValueRef, Violation,
 };
 pub use orm_macros::{FromRow, Table};
 

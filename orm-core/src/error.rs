@@ -190,6 +190,14 @@ pub enum Error {
         /// The row's column names, comma-separated.
         columns: String,
     },
+    /// A setting name or value refused before anything was sent.
+    #[error("invalid setting `{name}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name, as given.
+        name: String,
+        /// What is wrong, and what is accepted.
+        reason: String,
+    },
     /// A connection URL or option could not be used.
     #[error("invalid database URL `{url}`: {reason}")]
     InvalidUrl {

@@ -83,8 +83,8 @@ pub use relation::{BelongsTo, HasMany};
 pub use row::{column_index, FromRow, Row};
 pub use session::{
     Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
-    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,
-    TxStatus,
+    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, SettingScope, StatementLog,
+    TruncateOptions, TxOptions, TxStatus,
 };
 pub use sql::Dialect;
 pub use table::{

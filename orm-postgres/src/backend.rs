@@ -64,7 +64,7 @@ fn parse_config(options: &ConnectOptions) -> Result<Config> {
         url: options.redacted_url(),
         reason,
     };
-    let config = Config::from_str(&options.url).map_err(|e| {
+    let mut config = Config::from_str(&options.url).map_err(|e| {
         invalid(match std::error::Error::source(&e) {
             Some(cause) => format!("{e}: {cause}"),
             None => e.to_string(),
@@ -89,6 +89,14 @@ fn parse_config(options: &ConnectOptions) -> Result<Config> {
         return Err(invalid(
             "sslmode=require is not supported: this backend connects without TLS".into(),
         ));
+    }
+    if let Some(schemas) = &options.search_path {
+        let search_path = crate::settings::search_path_option(schemas);
+        let combined = match config.get_options() {
+            Some(given) if !given.is_empty() => format!("{given} {search_path}"),
+            _ => search_path,
+        };
+        config.options(combined);
     }
     if options.max_connections == Some(0) {
         return Err(invalid("max_connections must be at least 1".into()));

@@ -11,14 +11,15 @@ use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
 use orm_core::session::{controls_transaction, first_statement_controls_transaction};
 use orm_core::{
-    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, ResultColumn, TableMeta,
-    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
+    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope,
+    TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 use tokio_postgres::RowStream;
 
 use crate::bind::{self, PgBind};
 use crate::error::{self, local_sqlstate};
 use crate::pool::{Object, PgClient};
+use crate::settings::changes_session_settings;
 use crate::{PgDialect, PgRow};
 
 /// Runs `$work`, a statement of connection `$conn`, marked in flight and,
@@ -66,6 +67,9 @@ pub struct PgConnection {
     pub(crate) query_timeout: Option<Duration>,
     /// The raw client was handed out: what it ran is not known.
     pub(crate) escaped: AtomicBool,
+    /// A setting was changed beyond the transaction: reset it before the
+    /// connection goes back to the pool.
+    pub(crate) settings_changed: bool,
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -87,6 +91,7 @@ impl PgConnection {
             in_flight: false,
             query_timeout,
             escaped: AtomicBool::new(false),
+            settings_changed: false,
         }
     }
 
@@ -203,6 +208,9 @@ impl PgConnection {
         if controls {
             self.status = TxStatus::Unknown;
         }
+        if changes_session_settings(sql) {
+            self.settings_changed = true;
+        }
     }
 
     async fn run_execute(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
@@ -222,7 +230,11 @@ impl PgConnection {
         }
     }
 
-    async fn run_fetch<T: FromRow>(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<Vec<T>> {
+    pub(crate) async fn run_fetch<T: FromRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+    ) -> Result<Vec<T>> {
         let rows = self.start(sql, binds.iter().copied()).await?;
         let mut rows = pin!(rows);
         let mut out = Vec::new();
@@ -328,6 +340,27 @@ impl Connection for PgConnection {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         crate::stream::rows(self, sql, binds)
+    }
+
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        timed!(self, "a query", self.read_setting(name))
+    }
+
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> Result<()> {
+        timed!(
+            self,
+            "a statement",
+            self.write_setting(name, Some(value), scope)
+        )
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, scope: SettingScope) -> Result<()> {
+        timed!(self, "a statement", self.write_setting(name, None, scope))
     }
 
     async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {

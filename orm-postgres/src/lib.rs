@@ -95,6 +95,7 @@ mod inspect;
 mod pool;
 mod release;
 pub mod row;
+mod settings;
 mod stream;
 mod transaction;
 

@@ -11,7 +11,7 @@ use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
 use orm_core::session::controls_transaction;
 use orm_core::{
-    Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, TableMeta,
+    Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 use sqlx::pool::PoolConnection;
@@ -57,6 +57,9 @@ pub struct SqliteConn {
     pub(crate) reading: bool,
     /// How long to wait for any one statement.
     pub(crate) query_timeout: Option<Duration>,
+    /// Pragmas changed by `set_setting`, with the values to restore before
+    /// the connection goes back to the pool.
+    pub(crate) restore: Vec<(String, String)>,
 }
 
 impl fmt::Debug for SqliteConn {
@@ -84,6 +87,7 @@ impl SqliteConn {
             deferred: false,
             reading: false,
             query_timeout,
+            restore: Vec::new(),
         }
     }
 
@@ -273,6 +277,25 @@ impl Connection for SqliteConn {
                 }
             }
         }))
+    }
+
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        self.read_pragma(name).await
+    }
+
+    /// `PRAGMA name = value`, whatever the scope: a pragma belongs to the
+    /// connection, and is restored when the connection goes back to the pool.
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        _scope: SettingScope,
+    ) -> Result<()> {
+        self.write_pragma(name, value).await
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, _scope: SettingScope) -> Result<()> {
+        Err(crate::settings::no_reset(name))
     }
 
     async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {

@@ -106,6 +106,7 @@ mod inspect;
 mod pool;
 mod release;
 mod row;
+mod settings;
 mod stream;
 mod transaction;
 mod truncate;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 
-use super::{ConnectOptions, PreparedTransaction, TxOptions, TxStatus};
+use super::{ConnectOptions, PreparedTransaction, SettingScope, TxOptions, TxStatus};
 use crate::error::{Error, Result};
 use crate::query::ResultColumn;
 use crate::row::FromRow;
@@ -174,6 +174,39 @@ pub trait Connection: Send + 'static {
         }
     }
 
+    /// The current value of setting `name`, as text.
+    /// [`Error::Unsupported`] by default.
+    fn setting<'a>(
+        &'a mut self,
+        name: &'a str,
+    ) -> impl Future<Output = Result<String>> + Send + 'a {
+        async move { Err(no_settings(name)) }
+    }
+
+    /// Sets `name` to `value` for `scope`; a [`SettingScope::Connection`]
+    /// change is reset before the connection goes back to the pool.
+    /// [`Error::Unsupported`] by default.
+    fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (value, scope);
+        async move { Err(no_settings(name)) }
+    }
+
+    /// Puts `name` back to its default for `scope`.
+    /// [`Error::Unsupported`] by default.
+    fn reset_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        scope: SettingScope,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = scope;
+        async move { Err(no_settings(name)) }
+    }
+
     /// Empties `table` inside the current transaction.
     fn truncate<'a>(
         &'a mut self,
@@ -184,4 +217,11 @@ pub trait Connection: Send + 'static {
     /// Marks the connection as never to be reused: it is closed instead of
     /// going back to the pool.
     fn discard(&mut self);
+}
+
+fn no_settings(name: &str) -> Error {
+    Error::Unsupported {
+        backend: "this backend",
+        what: format!("settings (`{name}`)"),
+    }
 }

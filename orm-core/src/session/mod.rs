@@ -12,6 +12,7 @@ mod rows;
 mod run;
 #[allow(clippy::module_inception)]
 mod session;
+mod settings;
 mod state;
 mod two_phase;
 mod tx_options;
@@ -25,6 +26,7 @@ pub use options::{ConnectOptions, Scheme};
 pub use retry::RetryPolicy;
 pub(crate) use run::refuse_transaction_control;
 pub use session::Session;
+pub use settings::SettingScope;
 pub use state::{SessionState, TxStatus};
 pub use two_phase::PreparedTransaction;
 pub use tx_options::{IsolationLevel, LockMode, TxOptions};
