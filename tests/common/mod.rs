@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod blog;
+pub mod capture;
 pub mod models;
 pub mod pg;
 
@@ -141,7 +142,16 @@ where
     F: FnOnce(Database, Kind) -> Fut,
     Fut: Future<Output = orm::Result<()>>,
 {
-    let test = TestDb::open(kind, name).await;
+    run_with(kind, name, "", body).await
+}
+
+/// Like [`run`], with extra URL query parameters (`pool_size=1&echo=true`).
+pub async fn run_with<F, Fut>(kind: Kind, name: &str, params: &str, body: F)
+where
+    F: FnOnce(Database, Kind) -> Fut,
+    Fut: Future<Output = orm::Result<()>>,
+{
+    let test = TestDb::open_with(kind, name, params).await;
     let outcome = AssertUnwindSafe(body(test.db.clone(), kind))
         .catch_unwind()
         .await;
@@ -158,9 +168,31 @@ where
 /// ```ignore
 /// both!(async fn adds_a_row(db, kind) { ...; Ok(()) });
 /// ```
-/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); }`.
+/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); }`. With URL
+/// query parameters: `both!(params = "pool_size=1", async fn ...)`.
 #[macro_export]
 macro_rules! both {
+    (params = $params:literal, $(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[allow(unused_variables)]
+            async fn body($db: ::orm::Database, $kind: $crate::common::Kind) -> ::orm::Result<()> $body
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::common::run_with($crate::common::Kind::Postgres, stringify!($name), $params, body).await
+            }
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::common::run_with($crate::common::Kind::Sqlite, stringify!($name), $params, body).await
+            }
+        }
+    };
     ($(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
