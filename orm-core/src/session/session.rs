@@ -329,7 +329,10 @@ impl<B: Backend> Session<B> {
         self.write_in_flight = false;
         if let Err(e) = &result {
             self.retryable |= e.is_retryable();
-            let nothing_sent = matches!(e, Error::TooManyBinds { .. } | Error::InvalidBind { .. });
+            let nothing_sent = matches!(
+                e,
+                Error::TooManyBinds { .. } | Error::InvalidBind { .. } | Error::InvalidSetting { .. }
+            );
             if self.state == SessionState::Active && !nothing_sent {
                 self.state = SessionState::Failed;
             }
