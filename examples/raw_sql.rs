@@ -33,7 +33,10 @@ async fn main() -> orm::Result<()> {
     s.batch("DROP TABLE IF EXISTS raw_sql_people").await?;
     s.batch("CREATE TABLE raw_sql_people (id BIGINT PRIMARY KEY, name TEXT NOT NULL, karma BIGINT NOT NULL, email TEXT)")
         .await?;
-    for (id, name, karma, email) in [(1_i64, "ann", 3_i64, Some("ann@example.com")), (2, "bob", 8, None)] {
+    for (id, name, karma, email) in [
+        (1_i64, "ann", 3_i64, Some("ann@example.com")),
+        (2, "bob", 8, None),
+    ] {
         // Values are bound, never spliced into the SQL.
         s.raw("INSERT INTO raw_sql_people (id, name, karma, email) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -68,10 +71,20 @@ async fn main() -> orm::Result<()> {
         .fetch_all()
         .await?;
     println!("{report:?}");
-    assert_eq!(report[1], Karma { name: "bob".into(), karma: 8 });
+    assert_eq!(
+        report[1],
+        Karma {
+            name: "bob".into(),
+            karma: 8
+        }
+    );
 
     // What a statement returns, without running it.
-    for column in s.raw("SELECT id, name FROM raw_sql_people").describe().await? {
+    for column in s
+        .raw("SELECT id, name FROM raw_sql_people")
+        .describe()
+        .await?
+    {
         println!(
             "column {}: {:?} ({} on this database)",
             column.name, column.sql_type, column.database_type

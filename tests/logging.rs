@@ -69,7 +69,11 @@ fn echo_from_child(url: &str) -> String {
         .env(CHILD_URL, url)
         .output()
         .expect("the child test runs");
-    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -90,16 +94,31 @@ async fn echo_lines(kind: Kind, params: &str) -> Vec<String> {
     let test = TestDb::open(kind, "echo").await;
     let sep = if test.url.contains('?') { '&' } else { '?' };
     let url = format!("{}{sep}{params}", test.url);
-    let stderr = tokio::task::spawn_blocking(move || echo_from_child(&url)).await.expect("join");
+    let stderr = tokio::task::spawn_blocking(move || echo_from_child(&url))
+        .await
+        .expect("join");
     test.cleanup().await;
-    stderr.lines().filter(|l| l.starts_with("orm: ")).map(str::to_string).collect()
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("orm: "))
+        .map(str::to_string)
+        .collect()
 }
 
 fn assert_echoed_without_binds(lines: &[String]) {
-    let line = lines.iter().find(|l| l.contains(QUERY)).unwrap_or_else(|| panic!("no echo of the query: {lines:#?}"));
-    assert!(line.starts_with(&format!("orm: {QUERY} -- 1 bind, 1 row, ")), "{line}");
+    let line = lines
+        .iter()
+        .find(|l| l.contains(QUERY))
+        .unwrap_or_else(|| panic!("no echo of the query: {lines:#?}"));
+    assert!(
+        line.starts_with(&format!("orm: {QUERY} -- 1 bind, 1 row, ")),
+        "{line}"
+    );
     assert!(line.ends_with(" ms"), "{line}");
-    assert!(!lines.iter().any(|l| l.contains(SECRET)), "a bind value was echoed: {lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains(SECRET)),
+        "a bind value was echoed: {lines:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,8 +135,19 @@ async fn echo_prints_each_statement_to_stderr_without_bind_values_on_sqlite() {
 async fn echo_marks_slow_statements_and_shows_binds_when_asked() {
     for kind in [Kind::Postgres, Kind::Sqlite] {
         let lines = echo_lines(kind, "echo=true&log_binds=true&slow_statement_ms=0").await;
-        let line = lines.iter().find(|l| l.contains(QUERY)).unwrap_or_else(|| panic!("{kind:?}: {lines:#?}"));
-        assert!(line.starts_with(&format!("orm: {QUERY} -- 1 bind [Text({SECRET:?})], 1 row, ")), "{kind:?}: {line}");
-        assert!(line.ends_with(" ms SLOW (threshold 0 ms)"), "{kind:?}: {line}");
+        let line = lines
+            .iter()
+            .find(|l| l.contains(QUERY))
+            .unwrap_or_else(|| panic!("{kind:?}: {lines:#?}"));
+        assert!(
+            line.starts_with(&format!(
+                "orm: {QUERY} -- 1 bind [Text({SECRET:?})], 1 row, "
+            )),
+            "{kind:?}: {line}"
+        );
+        assert!(
+            line.ends_with(" ms SLOW (threshold 0 ms)"),
+            "{kind:?}: {line}"
+        );
     }
 }

@@ -132,7 +132,8 @@ async fn search_path_resolves_unqualified_tables_in_that_schema() {
             db.close().await;
         }
         let mut s = test.db.session();
-        s.batch(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await?;
+        s.batch(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .await?;
         s.commit().await
     }
     .await;
@@ -142,6 +143,17 @@ async fn search_path_resolves_unqualified_tables_in_that_schema() {
 
 #[tokio::test]
 async fn sqlite_has_no_search_path() {
-    let err = Database::connect("sqlite::memory:?search_path=app").await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { backend: "sqlite", .. }), "{err:?}");
+    let err = Database::connect("sqlite::memory:?search_path=app")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }

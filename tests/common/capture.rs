@@ -66,7 +66,12 @@ impl Subscriber for Capture {
         let mut fields = Fields(String::new());
         event.record(&mut fields);
         let meta = event.metadata();
-        self.push(format!("event {} {}:{}", meta.level(), meta.target(), fields.0));
+        self.push(format!(
+            "event {} {}:{}",
+            meta.level(),
+            meta.target(),
+            fields.0
+        ));
     }
 
     fn enter(&self, _: &Id) {}

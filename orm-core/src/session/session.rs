@@ -331,7 +331,9 @@ impl<B: Backend> Session<B> {
             self.retryable |= e.is_retryable();
             let nothing_sent = matches!(
                 e,
-                Error::TooManyBinds { .. } | Error::InvalidBind { .. } | Error::InvalidSetting { .. }
+                Error::TooManyBinds { .. }
+                    | Error::InvalidBind { .. }
+                    | Error::InvalidSetting { .. }
             );
             if self.state == SessionState::Active && !nothing_sent {
                 self.state = SessionState::Failed;
