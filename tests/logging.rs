@@ -57,6 +57,23 @@ both!(params = "slow_statement_ms=0", async fn statements_at_the_slow_threshold_
     Ok(())
 });
 
+both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        let err = s.raw("SELECT * FROM no_such_table").fetch_all::<Record>().await.unwrap_err();
+        assert!(matches!(err, Error::Database { .. }), "{err:?}");
+        s.rollback().await?;
+        capture.lines()
+    };
+    let failed = lines.iter().find(|l| l.contains("message=statement failed")).expect("a failed event");
+    assert!(failed.starts_with("event DEBUG orm::statement:"), "{failed}");
+    assert!(failed.contains(" error=database error "), "{failed}");
+    assert!(lines.iter().any(|l| l == "span statement: sql=SELECT * FROM no_such_table binds=0"), "{lines:#?}");
+    Ok(())
+});
+
 /// The environment variable that makes this test binary the child that
 /// echoes: it holds the URL to connect to.
 const CHILD_URL: &str = "ORM_ECHO_CHILD_URL";
