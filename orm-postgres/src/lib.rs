@@ -85,12 +85,14 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+mod advisory;
 mod backend;
 pub mod bind;
 mod connection;
 mod dialect;
 mod error;
 mod inspect;
+mod listen;
 mod pool;
 mod release;
 pub mod row;

@@ -256,8 +256,14 @@ mod tests {
             AdvisoryKey::from_name("foobar"),
             AdvisoryKey::Int(-8_821_353_812_377_114_648)
         );
-        assert_eq!(AdvisoryKey::from("foobar"), AdvisoryKey::from_name("foobar"));
-        assert_ne!(AdvisoryKey::from_name("foobar"), AdvisoryKey::from_name("foobaz"));
+        assert_eq!(
+            AdvisoryKey::from("foobar"),
+            AdvisoryKey::from_name("foobar")
+        );
+        assert_ne!(
+            AdvisoryKey::from_name("foobar"),
+            AdvisoryKey::from_name("foobaz")
+        );
     }
 
     #[test]

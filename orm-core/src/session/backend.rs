@@ -215,7 +215,10 @@ pub trait Connection: Send + 'static {
 
     /// Releases one hold of the session-level advisory lock `key`; false
     /// when this connection did not hold it.
-    fn advisory_unlock(&mut self, key: AdvisoryKey) -> impl Future<Output = Result<bool>> + Send + '_ {
+    fn advisory_unlock(
+        &mut self,
+        key: AdvisoryKey,
+    ) -> impl Future<Output = Result<bool>> + Send + '_ {
         let _ = key;
         async { Err(unsupported("this backend", "advisory locks")) }
     }
