@@ -33,31 +33,33 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 type Socketed = tokio_postgres::Connection<Socket, NoTlsStream>;
 
-/// Refuses a channel name PostgreSQL would reject or silently truncate.
-fn check_channel(channel: &str) -> Result<()> {
-    let reason = if channel.is_empty() {
-        "a channel name cannot be empty".to_string()
+/// Why PostgreSQL would reject `channel` as a channel name, or silently
+/// truncate it.
+fn bad_channel(channel: &str) -> Option<String> {
+    if channel.is_empty() {
+        Some("a channel name cannot be empty".to_string())
     } else if channel.contains('\0') {
-        format!("channel name {channel:?} contains a NUL character")
+        Some(format!("channel name {channel:?} contains a NUL character"))
     } else if channel.len() > MAX_CHANNEL_BYTES {
-        format!(
+        Some(format!(
             "channel name {channel:?} is {} bytes long; PostgreSQL keeps at most {MAX_CHANNEL_BYTES}",
             channel.len()
-        )
+        ))
     } else {
-        return Ok(());
-    };
-    Err(Error::InvalidQuery {
-        table: "LISTEN/NOTIFY",
-        reason,
-    })
+        None
+    }
 }
 
 /// `LISTEN "a"; LISTEN "b"`, each name quoted as an identifier.
 fn listen_sql(channels: &[String]) -> Result<String> {
     let mut sql = String::new();
     for channel in channels {
-        check_channel(channel)?;
+        if let Some(reason) = bad_channel(channel) {
+            return Err(Error::InvalidQuery {
+                table: "LISTEN/NOTIFY",
+                reason,
+            });
+        }
         if !sql.is_empty() {
             sql.push_str("; ");
         }
@@ -225,7 +227,13 @@ async fn reconnect(
 impl PgConnection {
     /// `pg_notify(channel, payload)` in the connection's transaction.
     pub(crate) async fn send_notification(&mut self, channel: &str, payload: &str) -> Result<()> {
-        check_channel(channel)?;
+        // Refused before anything is sent, as any bind that cannot be sent.
+        if let Some(reason) = bad_channel(channel) {
+            return Err(Error::InvalidBind {
+                parameter: 1,
+                reason,
+            });
+        }
         if payload.len() > MAX_PAYLOAD_BYTES {
             return Err(Error::InvalidBind {
                 parameter: 2,
