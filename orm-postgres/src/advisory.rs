@@ -55,13 +55,13 @@ impl PgConnection {
             // Counted before it is sent: if this future is dropped while the
             // statement runs, the lock may yet be taken, and the connection
             // must not go back to the pool.
-            self.advisory_locks += 1;
+            self.advisory_locks = self.advisory_locks.saturating_add(1);
         }
         let (sql, binds) = call(lock_function(scope, wait), !wait, key);
         let result = self.run_extra::<(bool,)>(&sql, &binds).await;
         let taken = result.map(|rows| rows.first().is_some_and(|row| row.0));
         if counted && !matches!(taken, Ok(true)) {
-            self.advisory_locks -= 1;
+            self.advisory_locks = self.advisory_locks.saturating_sub(1);
         }
         taken
     }

@@ -68,8 +68,9 @@ pub struct PgConnection {
     pub(crate) query_timeout: Option<Duration>,
     /// The raw client was handed out: what it ran is not known.
     pub(crate) escaped: AtomicBool,
-    /// Session-level advisory locks it may hold (see `advisory.rs`).
-    pub(crate) advisory_locks: usize,
+    /// Session-level advisory locks it may hold (see `advisory.rs`); a
+    /// `u32` fits in the padding after the flags.
+    pub(crate) advisory_locks: u32,
 }
 
 impl std::fmt::Debug for PgConnection {

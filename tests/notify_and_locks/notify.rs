@@ -62,7 +62,7 @@ async fn sessions_with_pid(db: &Database, pid: i32) -> orm::Result<i64> {
 postgres!("", async fn a_notification_is_delivered_on_commit_and_never_on_rollback(db) {
     let channel = unique_name("commit");
     let mut listener = db.listen(&[&channel]).await?;
-    assert_eq!(listener.channels(), [channel.clone()]);
+    assert_eq!(listener.channels(), std::slice::from_ref(&channel));
 
     let mut s = db.session();
     s.notify(&channel, "rolled back").await?;
