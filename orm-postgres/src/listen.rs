@@ -1,16 +1,18 @@
 //! LISTEN/NOTIFY: a listener on a connection of its own, driven by a task
-//! that forwards notifications, and reconnects (with back-off) and listens
-//! again when the connection is lost; `pg_notify` on a session's connection.
+//! that forwards notifications, changes channels on request, and reconnects
+//! (with back-off) and listens again when the connection is lost;
+//! `pg_notify` on a session's connection.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use futures_core::future::BoxFuture;
 use futures_util::future::poll_fn;
-use orm_core::session::{ListenEvent, Listener, Notification};
+use orm_core::session::{ListenEvent, Listener, ListenerControl, Notification};
 use orm_core::{Dialect, Error, Result, ValueRef};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
 
@@ -22,10 +24,6 @@ const MAX_CHANNEL_BYTES: usize = 63;
 
 /// The longest payload `pg_notify` accepts, in bytes.
 const MAX_PAYLOAD_BYTES: usize = 7999;
-
-/// How many events wait for the stream's reader before the listener stops
-/// reading its socket.
-const EVENT_BUFFER: usize = 256;
 
 /// The first pause before reconnecting; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -50,80 +48,139 @@ fn bad_channel(channel: &str) -> Option<String> {
     }
 }
 
-/// `LISTEN "a"; LISTEN "b"`, each name quoted as an identifier.
-fn listen_sql(channels: &[String]) -> Result<String> {
+/// The error for a channel name `listen` refuses.
+fn refused(reason: String) -> Error {
+    Error::InvalidQuery {
+        table: "LISTEN/NOTIFY",
+        reason,
+    }
+}
+
+/// `LISTEN "a"; LISTEN "b"` (or `UNLISTEN ..`), each name quoted as an
+/// identifier.
+fn statements(verb: &str, channels: &[String]) -> String {
     let mut sql = String::new();
     for channel in channels {
-        if let Some(reason) = bad_channel(channel) {
-            return Err(Error::InvalidQuery {
-                table: "LISTEN/NOTIFY",
-                reason,
-            });
-        }
         if !sql.is_empty() {
             sql.push_str("; ");
         }
-        sql.push_str("LISTEN ");
+        sql.push_str(verb);
+        sql.push(' ');
         PgDialect.write_ident(channel, &mut sql);
     }
-    if sql.is_empty() {
-        return Err(Error::InvalidQuery {
-            table: "LISTEN/NOTIFY",
-            reason: "name at least one channel to listen on".into(),
-        });
-    }
-    Ok(sql)
+    sql
 }
+
+/// The `LISTEN`s that start a listener on `channels`: at least one, each a
+/// name PostgreSQL takes as it is.
+fn listen_sql(channels: &[String]) -> Result<String> {
+    if channels.is_empty() {
+        return Err(refused("name at least one channel to listen on".into()));
+    }
+    if let Some(reason) = channels.iter().find_map(|c| bad_channel(c)) {
+        return Err(refused(reason));
+    }
+    Ok(statements("LISTEN", channels))
+}
+
+/// Where the listener's task sends what the stream yields. Unbounded, as
+/// tokio-postgres suggests: the task must keep reading the socket for the
+/// listener's own `LISTEN`s to complete.
+type Events = mpsc::UnboundedSender<ListenEvent>;
 
 /// Opens the listener on `channels`: the first connection is made here, so
 /// that a wrong URL or channel fails now; a task then keeps it.
 pub(crate) async fn listen(config: Config, channels: Vec<String>) -> Result<Listener> {
     let sql = listen_sql(&channels)?;
-    let first = open(&config, &sql).await?;
-    let (events, mut receiver) = mpsc::channel(EVENT_BUFFER);
-    tokio::spawn(keep_listening(config, sql, first, events));
+    let (events, mut receiver) = mpsc::unbounded_channel();
+    let first = open(&config, &sql, &events).await?;
+    let (changes, requests) = mpsc::unbounded_channel();
+    tokio::spawn(keep_listening(
+        config,
+        channels.clone(),
+        first,
+        events,
+        requests,
+    ));
     let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    Ok(Listener::new(channels, Box::pin(stream)))
+    Ok(Listener::new(
+        channels,
+        Box::pin(stream),
+        Box::new(Changes(changes)),
+    ))
 }
 
-/// A connection that listens, and what arrived while `LISTEN` ran.
-struct Listening {
-    /// Held, not used: dropping the client ends the connection.
-    _client: Client,
-    socket: Socketed,
-    early: Vec<Notification>,
+/// A request to listen on a channel, or to stop, and where to answer.
+struct Change {
+    channel: String,
+    listen: bool,
+    done: oneshot::Sender<Result<()>>,
 }
 
-/// Connects and runs `sql` (the `LISTEN`s), reading the socket meanwhile.
-async fn open(config: &Config, sql: &str) -> Result<Listening> {
-    let (client, mut socket) = config.connect(NoTls).await.map_err(error::map)?;
-    let mut early = Vec::new();
-    {
-        let mut listen = pin!(client.batch_execute(sql));
-        poll_fn(|cx| {
-            // The socket carries the LISTEN out and its reply in.
-            loop {
-                match socket.poll_message(cx) {
-                    Poll::Ready(Some(Ok(AsyncMessage::Notification(n)))) => early.push(convert(n)),
-                    Poll::Ready(Some(Ok(_))) => {}
-                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(error::map(e))),
-                    Poll::Ready(None) => {
-                        return Poll::Ready(Err(connection_lost(
-                            "the listener's connection closed",
-                        )))
-                    }
-                    Poll::Pending => break,
-                }
-            }
-            listen.as_mut().poll(cx).map_err(error::map)
+/// The listener's handle on its task.
+struct Changes(mpsc::UnboundedSender<Change>);
+
+impl ListenerControl for Changes {
+    fn change(&self, channel: &str, listen: bool) -> BoxFuture<'static, Result<()>> {
+        if let Some(reason) = bad_channel(channel) {
+            return Box::pin(std::future::ready(Err(refused(reason))));
+        }
+        let (done, answer) = oneshot::channel();
+        let sent = self.0.send(Change {
+            channel: channel.to_string(),
+            listen,
+            done,
+        });
+        Box::pin(async move {
+            let gone = || connection_lost("the listener's task has ended");
+            sent.map_err(|_| gone())?;
+            answer.await.unwrap_or_else(|_| Err(gone()))
         })
-        .await?;
     }
-    Ok(Listening {
-        _client: client,
-        socket,
-        early,
+}
+
+/// A connection of the listener.
+struct Connected {
+    client: Client,
+    socket: Socketed,
+}
+
+/// Connects and runs `sql` (the `LISTEN`s, if any).
+async fn open(config: &Config, sql: &str, events: &Events) -> Result<Connected> {
+    let (client, socket) = config.connect(NoTls).await.map_err(error::map)?;
+    let mut connected = Connected { client, socket };
+    if !sql.is_empty() {
+        run(&mut connected, sql, events).await?;
+    }
+    Ok(connected)
+}
+
+/// Runs `sql` on the listener's connection, reading the socket meanwhile
+/// (it carries the statement out and its reply in) and forwarding what
+/// arrives.
+async fn run(connected: &mut Connected, sql: &str, events: &Events) -> Result<()> {
+    let Connected { client, socket } = connected;
+    let mut statement = pin!(client.batch_execute(sql));
+    poll_fn(|cx| {
+        loop {
+            match socket.poll_message(cx) {
+                Poll::Ready(Some(Ok(AsyncMessage::Notification(n)))) => {
+                    // A dropped stream is noticed by the task's next wait.
+                    let _ = events.send(ListenEvent::Notification(convert(n)));
+                }
+                Poll::Ready(Some(Ok(_))) => {}
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(error::map(e))),
+                Poll::Ready(None) => return Poll::Ready(Err(closed())),
+                Poll::Pending => break,
+            }
+        }
+        statement.as_mut().poll(cx).map_err(error::map)
     })
+    .await
+}
+
+fn closed() -> Error {
+    connection_lost("the listener's connection closed")
 }
 
 fn convert(n: tokio_postgres::Notification) -> Notification {
@@ -134,75 +191,98 @@ fn convert(n: tokio_postgres::Notification) -> Notification {
     )
 }
 
-/// The listener's task: forwards notifications until the stream is dropped;
-/// when the connection is lost, says so, reconnects with back-off, listens
-/// again and says so.
+/// What the listener's task waited for.
+enum Next {
+    /// The stream was dropped.
+    Dropped,
+    /// A change of channels was asked for.
+    Change(Change),
+    /// The connection ended.
+    Lost(Error),
+}
+
+/// The listener's task: forwards notifications and changes channels until
+/// the stream is dropped; when the connection is lost, says so, reconnects
+/// with back-off, listens again on every channel and says so.
 async fn keep_listening(
     config: Config,
-    sql: String,
-    first: Listening,
-    events: mpsc::Sender<ListenEvent>,
+    mut channels: Vec<String>,
+    mut connected: Connected,
+    events: Events,
+    mut changes: mpsc::UnboundedReceiver<Change>,
 ) {
-    let mut current = first;
     loop {
-        for n in current.early.drain(..) {
-            if events.send(ListenEvent::Notification(n)).await.is_err() {
-                return;
+        match next(&mut connected.socket, &events, &mut changes).await {
+            // Dropping the client closes the socket.
+            Next::Dropped => return,
+            Next::Change(change) => {
+                let verb = if change.listen { "LISTEN" } else { "UNLISTEN" };
+                let names = [change.channel];
+                let result = run(&mut connected, &statements(verb, &names), &events).await;
+                let [channel] = names;
+                if result.is_ok() {
+                    channels.retain(|c| *c != channel);
+                    if change.listen {
+                        channels.push(channel);
+                    }
+                }
+                let _ = change.done.send(result);
             }
-        }
-        let Some(error) = forward(&mut current.socket, &events).await else {
-            // The stream was dropped: dropping the client closes the socket.
-            return;
-        };
-        drop(current);
-        if events
-            .send(ListenEvent::Disconnected { error })
-            .await
-            .is_err()
-        {
-            return;
-        }
-        let Some(again) = reconnect(&config, &sql, &events).await else {
-            return;
-        };
-        current = again;
-        if events.send(ListenEvent::Reconnected).await.is_err() {
-            return;
+            Next::Lost(error) => {
+                if events.send(ListenEvent::Disconnected { error }).is_err() {
+                    return;
+                }
+                let sql = statements("LISTEN", &channels);
+                let Some(again) = reconnect(&config, &sql, &events).await else {
+                    return;
+                };
+                connected = again;
+                if events.send(ListenEvent::Reconnected).is_err() {
+                    return;
+                }
+            }
         }
     }
 }
 
-/// Forwards notifications until the connection ends (its error) or the
-/// stream is dropped (`None`).
-async fn forward(socket: &mut Socketed, events: &mpsc::Sender<ListenEvent>) -> Option<Error> {
-    loop {
-        let message = {
-            let mut dropped = pin!(events.closed());
-            poll_fn(|cx| {
-                if dropped.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(None);
+/// Forwards notifications until the stream is dropped, a change is asked
+/// for or the connection ends.
+async fn next(
+    socket: &mut Socketed,
+    events: &Events,
+    changes: &mut mpsc::UnboundedReceiver<Change>,
+) -> Next {
+    let mut dropped = pin!(events.closed());
+    poll_fn(|cx| {
+        if dropped.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Next::Dropped);
+        }
+        match changes.poll_recv(cx) {
+            Poll::Ready(Some(change)) => return Poll::Ready(Next::Change(change)),
+            // The listener, which holds both ends, is gone.
+            Poll::Ready(None) => return Poll::Ready(Next::Dropped),
+            Poll::Pending => {}
+        }
+        loop {
+            match socket.poll_message(cx) {
+                Poll::Ready(Some(Ok(AsyncMessage::Notification(n)))) => {
+                    if events.send(ListenEvent::Notification(convert(n))).is_err() {
+                        return Poll::Ready(Next::Dropped);
+                    }
                 }
-                socket.poll_message(cx).map(Some)
-            })
-            .await?
-        };
-        let n = match message {
-            Some(Ok(AsyncMessage::Notification(n))) => convert(n),
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => return Some(error::map(e)),
-            None => return Some(connection_lost("the listener's connection closed")),
-        };
-        events.send(ListenEvent::Notification(n)).await.ok()?;
-    }
+                Poll::Ready(Some(Ok(_))) => {}
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Next::Lost(error::map(e))),
+                Poll::Ready(None) => return Poll::Ready(Next::Lost(closed())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
 }
 
 /// Connects and listens again, pausing longer after each failure; `None`
 /// when the stream is dropped meanwhile.
-async fn reconnect(
-    config: &Config,
-    sql: &str,
-    events: &mpsc::Sender<ListenEvent>,
-) -> Option<Listening> {
+async fn reconnect(config: &Config, sql: &str, events: &Events) -> Option<Connected> {
     let mut pause = FIRST_BACKOFF;
     loop {
         {
@@ -217,8 +297,8 @@ async fn reconnect(
                 return None;
             }
         }
-        if let Ok(listening) = open(config, sql).await {
-            return Some(listening);
+        if let Ok(connected) = open(config, sql, events).await {
+            return Some(connected);
         }
         pause = (pause * 2).min(MAX_BACKOFF);
     }
@@ -258,6 +338,8 @@ mod tests {
     fn channels_are_quoted_identifiers() {
         let sql = listen_sql(&["jobs".into(), "Mail \"x\"".into()]).unwrap();
         assert_eq!(sql, r#"LISTEN "jobs"; LISTEN "Mail ""x""""#);
+        assert_eq!(statements("UNLISTEN", &["a b".into()]), r#"UNLISTEN "a b""#);
+        assert_eq!(statements("LISTEN", &[]), "");
     }
 
     #[test]

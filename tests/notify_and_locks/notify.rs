@@ -31,12 +31,16 @@ async fn next_notification(listener: &mut Listener) -> Notification {
 
 /// The process id of the session listening with `LISTEN "<channel>"`.
 async fn listener_pid(db: &Database, channel: &str) -> orm::Result<i32> {
-    let query = format!("LISTEN \"{channel}\"");
+    session_running(db, &format!("LISTEN \"{channel}\"")).await
+}
+
+/// The process id of the session whose last statement is `query`.
+async fn session_running(db: &Database, query: &str) -> orm::Result<i32> {
     let mut s = db.session();
     for _ in 0..600 {
         let pid: Option<(i32,)> = s
             .raw("SELECT pid FROM pg_stat_activity WHERE query = $1")
-            .bind(query.as_str())
+            .bind(query)
             .fetch_optional()
             .await?;
         s.commit().await?;
@@ -46,6 +50,33 @@ async fn listener_pid(db: &Database, channel: &str) -> orm::Result<i32> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("no session runs {query}");
+}
+
+/// Ends the database session `pid`, as a server restart would.
+async fn terminate(db: &Database, pid: i32) -> orm::Result<()> {
+    let mut s = db.session();
+    let (killed,): (bool,) = s
+        .raw("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one()
+        .await?;
+    s.commit().await?;
+    assert!(killed, "session {pid} was not terminated");
+    Ok(())
+}
+
+/// Expects the listener to say it lost its connection, then that it is back.
+async fn expect_reconnect(listener: &mut Listener) {
+    match next_event(listener).await {
+        ListenEvent::Disconnected {
+            error: Error::ConnectionLost { .. },
+        } => {}
+        other => panic!("expected Disconnected with ConnectionLost, got {other:?}"),
+    }
+    match next_event(listener).await {
+        ListenEvent::Reconnected => {}
+        other => panic!("expected Reconnected, got {other:?}"),
+    }
 }
 
 async fn sessions_with_pid(db: &Database, pid: i32) -> orm::Result<i64> {
@@ -125,26 +156,12 @@ postgres!("", async fn a_lost_listener_reconnects_listens_again_and_says_so(db) 
     let mut listener = db.listen(&[&channel]).await?;
     let before = listener_pid(&db, &channel).await?;
 
-    let mut s = db.session();
-    let (killed,): (bool,) = s
-        .raw("SELECT pg_terminate_backend($1)")
-        .bind(before)
-        .fetch_one()
-        .await?;
-    s.commit().await?;
-    assert!(killed);
-
-    match next_event(&mut listener).await {
-        ListenEvent::Disconnected { error: Error::ConnectionLost { .. } } => {}
-        other => panic!("expected Disconnected with ConnectionLost, got {other:?}"),
-    }
-    match next_event(&mut listener).await {
-        ListenEvent::Reconnected => {}
-        other => panic!("expected Reconnected, got {other:?}"),
-    }
+    terminate(&db, before).await?;
+    expect_reconnect(&mut listener).await;
     let after = listener_pid(&db, &channel).await?;
     assert_ne!(after, before);
 
+    let mut s = db.session();
     s.notify(&channel, "after the reconnect").await?;
     s.commit().await?;
     let n = next_notification(&mut listener).await;
@@ -193,5 +210,39 @@ postgres!("", async fn bad_channels_and_payloads_are_typed_errors_and_send_nothi
     // Nothing reached the server: the transaction is still good.
     assert_eq!(s.state(), SessionState::Active);
     s.commit().await?;
+    Ok(())
+});
+
+postgres!("", async fn channels_added_and_removed_on_a_live_listener_hold_across_a_reconnect(db) {
+    let a = unique_name("live_a");
+    let b = unique_name("live_b");
+    let mut listener = db.listen(&[&a]).await?;
+    listener.listen(&b).await?;
+    listener.listen(&b).await?;
+    assert_eq!(listener.channels(), [a.clone(), b.clone()]);
+    listener.unlisten(&a).await?;
+    assert_eq!(listener.channels(), std::slice::from_ref(&b));
+    let err = listener.listen("").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidQuery { table: "LISTEN/NOTIFY", .. }), "{err:?}");
+
+    let mut s = db.session();
+    s.notify(&a, "a: no longer listened").await?;
+    s.notify(&b, "b: added").await?;
+    s.commit().await?;
+    let n = next_notification(&mut listener).await;
+    assert_eq!((n.channel.as_str(), n.payload.as_str()), (b.as_str(), "b: added"));
+
+    // Reconnected, it listens on the channels of now, not of the start.
+    let pid = session_running(&db, &format!("UNLISTEN \"{a}\"")).await?;
+    terminate(&db, pid).await?;
+    expect_reconnect(&mut listener).await;
+    s.notify(&a, "a: still not listened").await?;
+    s.notify(&b, "b: after the reconnect").await?;
+    s.commit().await?;
+    let n = next_notification(&mut listener).await;
+    assert_eq!(
+        (n.channel.as_str(), n.payload.as_str()),
+        (b.as_str(), "b: after the reconnect")
+    );
     Ok(())
 });

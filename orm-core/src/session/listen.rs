@@ -5,6 +5,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use futures_core::Stream;
 
@@ -53,14 +54,24 @@ pub enum ListenEvent {
     Reconnected,
 }
 
+/// How a backend changes the channels of a live [`Listener`] (for backends).
+pub trait ListenerControl: Send + Sync + 'static {
+    /// Starts (`listen == true`) or stops listening on `channel`; done when
+    /// the server confirmed it.
+    fn change(&self, channel: &str, listen: bool) -> BoxFuture<'static, Result<()>>;
+}
+
 /// A stream of [`ListenEvent`]s on a connection of its own (not one of the
 /// pool's), from [`Database::listen`].
 ///
 /// It never ends by itself: a lost connection is reopened and the channels
-/// listened on again. Dropping it closes its connection.
+/// listened on again. [`listen`](Self::listen) and
+/// [`unlisten`](Self::unlisten) change the channels while it runs. Dropping
+/// it closes its connection.
 pub struct Listener {
     channels: Vec<String>,
     events: BoxStream<'static, ListenEvent>,
+    control: Box<dyn ListenerControl>,
 }
 
 impl std::fmt::Debug for Listener {
@@ -72,15 +83,57 @@ impl std::fmt::Debug for Listener {
 }
 
 impl Listener {
-    /// A listener on `channels` whose events come from `events` (for
-    /// backends).
-    pub fn new(channels: Vec<String>, events: BoxStream<'static, ListenEvent>) -> Self {
-        Listener { channels, events }
+    /// A listener on `channels` whose events come from `events`, and whose
+    /// channels `control` changes (for backends).
+    pub fn new(
+        channels: Vec<String>,
+        events: BoxStream<'static, ListenEvent>,
+        control: Box<dyn ListenerControl>,
+    ) -> Self {
+        Listener {
+            channels,
+            events,
+            control,
+        }
     }
 
     /// The channels listened on.
     pub fn channels(&self) -> &[String] {
         &self.channels
+    }
+
+    /// Listens on `channel` too (nothing to do if it already does); done
+    /// when the server confirmed it, so every notification committed from
+    /// then on arrives. While the listener is reconnecting, this waits until
+    /// it is connected again. A bad channel name is [`Error::InvalidQuery`].
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(db: &Database<B>) -> Result<()> {
+    /// let mut listener = db.listen(&["jobs"]).await?;
+    /// listener.listen("mail").await?;
+    /// listener.unlisten("jobs").await?;
+    /// assert_eq!(listener.channels(), ["mail"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn listen(&mut self, channel: &str) -> Result<()> {
+        if self.channels.iter().any(|c| c == channel) {
+            return Ok(());
+        }
+        self.control.change(channel, true).await?;
+        self.channels.push(channel.to_string());
+        Ok(())
+    }
+
+    /// Stops listening on `channel` (nothing to do if it does not listen on
+    /// it). Notifications of it already received stay in the stream.
+    pub async fn unlisten(&mut self, channel: &str) -> Result<()> {
+        if !self.channels.iter().any(|c| c == channel) {
+            return Ok(());
+        }
+        self.control.change(channel, false).await?;
+        self.channels.retain(|c| c != channel);
+        Ok(())
     }
 }
 

@@ -22,7 +22,7 @@ pub use advisory::{AdvisoryKey, AdvisoryLock, AdvisoryScope};
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{controls_transaction, first_statement_controls_transaction};
 pub use database::Database;
-pub use listen::{ListenEvent, Listener, Notification};
+pub use listen::{ListenEvent, Listener, ListenerControl, Notification};
 pub use nested::Nested;
 pub use options::{ConnectOptions, Scheme};
 pub use retry::RetryPolicy;
