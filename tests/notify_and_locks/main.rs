@@ -11,30 +11,30 @@
 mod common;
 
 /// Declares a test whose body runs on PostgreSQL, on a fresh database
-/// opened with the URL parameters `$params`.
+/// opened with the URL parameters `$params`:
+///
+/// ```ignore
+/// postgres!("pool_size=1", async fn name(db) { ...; Ok(()) });
+/// ```
+/// expands to `mod name { fn postgres(); }`.
 #[macro_export]
 macro_rules! postgres {
     ($params:expr, async fn $name:ident($db:ident) $body:block) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let test = $crate::common::TestDb::open_with(
-                $crate::common::Kind::Postgres,
-                stringify!($name),
-                $params,
-            )
-            .await;
-            let $db = test.db.clone();
-            let outcome =
-                ::futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(async move {
-                    let result: ::orm::Result<()> = async { $body }.await;
-                    result
-                }))
-                .await;
-            test.cleanup().await;
-            match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => panic!("test failed with error: {e}\n{e:?}"),
-                Err(panic) => std::panic::resume_unwind(panic),
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: ::orm::Database, _: $crate::common::Kind) -> ::orm::Result<()> $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::common::run_with(
+                    $crate::common::Kind::Postgres,
+                    stringify!($name),
+                    $params,
+                    body,
+                )
+                .await
             }
         }
     };
