@@ -216,3 +216,36 @@ postgres!("pool_size=1", async fn a_connection_dropped_holding_a_session_lock_is
     assert_eq!(pooled_connection(&db).await?, (pid, 0));
     Ok(())
 });
+
+postgres!("", async fn a_lock_wait_cancelled_by_dropping_its_future_leaves_no_lock_behind(db) {
+    let key = fresh_key("cancelled");
+    let held = db.advisory_lock(key).await?;
+    let waiter = tokio::spawn({
+        let db = db.clone();
+        async move { db.advisory_lock(key).await }
+    });
+    until_someone_waits_for(&db, key).await?;
+    // Dropped while its statement waits on the server: whether the lock is
+    // taken later or not, its connection must never reach the pool.
+    waiter.abort();
+    assert!(waiter.await.unwrap_err().is_cancelled());
+    held.release().await?;
+
+    let again = tokio::time::timeout(PATIENCE, db.advisory_lock(key))
+        .await
+        .expect("the cancelled waiter's session let the lock go")?;
+    again.release().await?;
+    // Every pooled connection is free of advisory locks.
+    let status = db.pool_status();
+    let mut sessions = Vec::new();
+    for _ in 0..status.size {
+        let mut s = db.session();
+        let (held,): (i64,) = s
+            .raw("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            .fetch_one()
+            .await?;
+        assert_eq!(held, 0);
+        sessions.push(s);
+    }
+    Ok(())
+});
