@@ -102,6 +102,18 @@
 //! [`migrate`] applies versioned migrations (SQL files and Rust functions),
 //! and writes new ones from the difference between models and database.
 //! The `orm` command line (crate `orm-cli`) drives the same runner.
+//!
+//! # LISTEN/NOTIFY and advisory locks (PostgreSQL)
+//!
+//! [`Session::notify`](orm_core::Session::notify) sends a notification with
+//! the session's transaction (delivered on commit, never on rollback);
+//! [`Database::listen`](orm_core::Database::listen) streams them on a
+//! connection of its own that reconnects by itself. Advisory locks are taken
+//! on integer or named keys ([`AdvisoryKey`]), for a session
+//! ([`Database::advisory_lock`](orm_core::Database::advisory_lock), a guard)
+//! or for a transaction
+//! ([`Session::advisory_xact_lock`](orm_core::Session::advisory_xact_lock)).
+//! On SQLite each is [`Error::Unsupported`].
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
