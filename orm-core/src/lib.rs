@@ -79,7 +79,8 @@ pub use query::{
 pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{
-    Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
+    AdvisoryKey, AdvisoryLock, AdvisoryScope, Backend, ConnectOptions, Connection, Database,
+    IsolationLevel, ListenEvent, Listener, LockMode, Nested, Notification, PoolStatus,
     PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,
     TxStatus,
 };

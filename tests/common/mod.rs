@@ -141,7 +141,17 @@ where
     F: FnOnce(Database, Kind) -> Fut,
     Fut: Future<Output = orm::Result<()>>,
 {
-    let test = TestDb::open(kind, name).await;
+    run_with(kind, name, "", body).await
+}
+
+/// Like [`run`], on a database opened with extra URL query parameters
+/// (`pool_size=1`).
+pub async fn run_with<F, Fut>(kind: Kind, name: &str, params: &str, body: F)
+where
+    F: FnOnce(Database, Kind) -> Fut,
+    Fut: Future<Output = orm::Result<()>>,
+{
+    let test = TestDb::open_with(kind, name, params).await;
     let outcome = AssertUnwindSafe(body(test.db.clone(), kind))
         .catch_unwind()
         .await;
