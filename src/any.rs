@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use orm_core::session::{AdvisoryKey, AdvisoryScope, Listener};
 use orm_core::{
     Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
     ResultColumn, Scheme, SettingScope, TableMeta, TruncateOptions, TxOptions, TxStatus, Value,
@@ -103,6 +104,10 @@ impl Backend for Any {
 
     async fn sleep(&self, duration: Duration) {
         dispatch!(self, b => b.sleep(duration).await)
+    }
+
+    async fn listen(&self, channels: Vec<String>) -> Result<Listener> {
+        dispatch!(self, b => b.listen(channels).await)
     }
 }
 
@@ -208,5 +213,21 @@ impl Connection for AnyConnection {
 
     fn discard(&mut self) {
         dispatch!(self, c => c.discard())
+    }
+
+    async fn advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<()> {
+        dispatch!(self, c => c.advisory_lock(key, scope).await)
+    }
+
+    async fn try_advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<bool> {
+        dispatch!(self, c => c.try_advisory_lock(key, scope).await)
+    }
+
+    async fn advisory_unlock(&mut self, key: AdvisoryKey) -> Result<bool> {
+        dispatch!(self, c => c.advisory_unlock(key).await)
+    }
+
+    async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
+        dispatch!(self, c => c.notify(channel, payload).await)
     }
 }

@@ -102,6 +102,18 @@
 //! [`migrate`] applies versioned migrations (SQL files and Rust functions),
 //! and writes new ones from the difference between models and database.
 //! The `orm` command line (crate `orm-cli`) drives the same runner.
+//!
+//! # LISTEN/NOTIFY and advisory locks (PostgreSQL)
+//!
+//! [`Session::notify`](orm_core::Session::notify) sends a notification with
+//! the session's transaction (delivered on commit, never on rollback);
+//! [`Database::listen`](orm_core::Database::listen) streams them on a
+//! connection of its own that reconnects by itself. Advisory locks are taken
+//! on integer or named keys ([`AdvisoryKey`]), for a session
+//! ([`Database::advisory_lock`](orm_core::Database::advisory_lock), a guard)
+//! or for a transaction
+//! ([`Session::advisory_xact_lock`](orm_core::Session::advisory_xact_lock)).
+//! On SQLite each is [`Error::Unsupported`].
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -113,6 +125,7 @@ pub use any::{Any, AnyConnection};
 pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
+pub use orm_core::session::{AdvisoryKey, AdvisoryScope, ListenEvent, Listener, Notification};
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
@@ -145,6 +158,9 @@ pub type Eager<'s, T, L> = orm_core::Eager<'s, T, Any, L>;
 pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 /// A bulk `UPDATE` being built on a [`Session`].
 pub type Update<'s, T, F = orm_core::query::Unfiltered> = orm_core::Update<'s, T, Any, F>;
+/// A session-level advisory lock held until released (PostgreSQL): see
+/// [`Database::advisory_lock`](orm_core::Database::advisory_lock).
+pub type AdvisoryLock = orm_core::AdvisoryLock<Any>;
 /// A nested transaction (a savepoint) of a [`Session`]: see [`Session::nested`](orm_core::Session::nested).
 pub type Nested<'s> = orm_core::Nested<'s, Any>;
 /// A bulk `DELETE` being built on a [`Session`].

@@ -82,7 +82,8 @@ pub use record::{ColumnIndex, Record};
 pub use relation::{BelongsTo, HasMany};
 pub use row::{column_index, FromRow, Row};
 pub use session::{
-    Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
+    AdvisoryKey, AdvisoryLock, AdvisoryScope, Backend, ConnectOptions, Connection, Database,
+    IsolationLevel, ListenEvent, Listener, LockMode, Nested, Notification, PoolStatus,
     PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, SettingScope, StatementLog,
     TruncateOptions, TxOptions, TxStatus,
 };

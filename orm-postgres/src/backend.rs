@@ -3,6 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use orm_core::session::Listener;
 use orm_core::{Backend, ConnectOptions, Dialect, Error, PoolStatus, Result};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::Config;
@@ -170,6 +171,10 @@ impl Backend for Postgres {
 
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await
+    }
+
+    async fn listen(&self, channels: Vec<String>) -> Result<Listener> {
+        crate::listen::listen(self.pool.manager().config().clone(), channels).await
     }
 }
 

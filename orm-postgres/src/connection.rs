@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
-use orm_core::session::{controls_transaction, first_statement_controls_transaction};
+use orm_core::session::{
+    controls_transaction, first_statement_controls_transaction, AdvisoryKey, AdvisoryScope,
+};
 use orm_core::{
     Connection, Dialect, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope,
     TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
@@ -67,6 +69,9 @@ pub struct PgConnection {
     pub(crate) query_timeout: Option<Duration>,
     /// The raw client was handed out: what it ran is not known.
     pub(crate) escaped: AtomicBool,
+    /// Session-level advisory locks it may hold (see `advisory.rs`); a
+    /// `u32` fits in the padding after the flags.
+    pub(crate) advisory_locks: u32,
     /// A setting was changed beyond the transaction: reset it before the
     /// connection goes back to the pool.
     pub(crate) settings_changed: bool,
@@ -91,6 +96,7 @@ impl PgConnection {
             in_flight: false,
             query_timeout,
             escaped: AtomicBool::new(false),
+            advisory_locks: 0,
             settings_changed: false,
         }
     }
@@ -260,6 +266,17 @@ impl PgConnection {
         }
     }
 
+    /// The one way LISTEN/NOTIFY and advisory locks (`listen.rs`,
+    /// `advisory.rs`) run statements on this connection: as any query, in
+    /// its transaction.
+    pub(crate) async fn run_extra<T: FromRow + Send + 'static>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+    ) -> Result<Vec<T>> {
+        timed!(self, "a query", self.run_fetch(sql, binds))
+    }
+
     /// Runs the first rows of a stream: prepares and starts the statement.
     pub(crate) async fn open_stream<'v>(
         &mut self,
@@ -387,5 +404,21 @@ impl Connection for PgConnection {
 
     fn discard(&mut self) {
         self.discarded = true;
+    }
+
+    async fn advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<()> {
+        self.take_advisory(key, scope, true).await.map(drop)
+    }
+
+    async fn try_advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<bool> {
+        self.take_advisory(key, scope, false).await
+    }
+
+    async fn advisory_unlock(&mut self, key: AdvisoryKey) -> Result<bool> {
+        self.release_advisory(key).await
+    }
+
+    async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
+        self.send_notification(channel, payload).await
     }
 }

@@ -17,7 +17,8 @@ impl Drop for PgConnection {
         let Some(object) = self.object.take() else {
             return;
         };
-        if self.discarded || object.client.is_closed() {
+        if self.discarded || object.client.is_closed() || self.may_hold_advisory_locks() {
+            // Closing also ends the session's advisory locks.
             close(object);
         } else if self.status() == TxStatus::Idle && !self.in_flight && !self.settings_changed {
             // Back to the pool as it is: no round trip.

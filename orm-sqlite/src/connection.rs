@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
-use orm_core::session::controls_transaction;
+use orm_core::session::{controls_transaction, AdvisoryKey, AdvisoryScope};
 use orm_core::{
     Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
@@ -314,11 +314,35 @@ impl Connection for SqliteConn {
     fn discard(&mut self) {
         self.discarded = true;
     }
+
+    async fn advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<()> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn try_advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn advisory_unlock(&mut self, _: AdvisoryKey) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn notify<'a>(&'a mut self, _: &'a str, _: &'a str) -> Result<()> {
+        Err(postgres_only("LISTEN/NOTIFY"))
+    }
 }
 
 fn released() -> Error {
     Error::ConnectionLost {
         source: "the connection was already released".into(),
+    }
+}
+
+/// A PostgreSQL feature SQLite has no counterpart for.
+fn postgres_only(what: &str) -> Error {
+    Error::Unsupported {
+        backend: "sqlite",
+        what: format!("{what}: a PostgreSQL feature SQLite has no counterpart for"),
     }
 }
 

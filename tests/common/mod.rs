@@ -145,7 +145,8 @@ where
     run_with(kind, name, "", body).await
 }
 
-/// Like [`run`], with extra URL query parameters (`pool_size=1&echo=true`).
+/// Like [`run`], on a database opened with extra URL query parameters
+/// (`pool_size=1`).
 pub async fn run_with<F, Fut>(kind: Kind, name: &str, params: &str, body: F)
 where
     F: FnOnce(Database, Kind) -> Fut,

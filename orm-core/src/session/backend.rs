@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 
-use super::{ConnectOptions, PreparedTransaction, SettingScope, TxOptions, TxStatus};
+use super::{
+    AdvisoryKey, AdvisoryScope, ConnectOptions, Listener, PreparedTransaction, SettingScope,
+    TxOptions, TxStatus,
+};
 use crate::error::{Error, Result};
 use crate::query::ResultColumn;
 use crate::row::FromRow;
@@ -64,6 +67,23 @@ pub trait Backend: Clone + Send + Sync + Sized + 'static {
     /// Waits `duration` on the backend's runtime (the back-off between
     /// retried transactions; orm-core itself knows no runtime).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Opens a connection of its own (not leased from the pool), listens on
+    /// `channels` and streams what arrives, reconnecting when the connection
+    /// is lost. [`Error::Unsupported`] where the backend has no LISTEN.
+    fn listen(&self, channels: Vec<String>) -> impl Future<Output = Result<Listener>> + Send {
+        let _ = channels;
+        let backend = self.name();
+        async move { Err(unsupported(backend, "LISTEN/NOTIFY")) }
+    }
+}
+
+/// The error of a feature a backend lacks.
+fn unsupported(backend: &'static str, what: &str) -> Error {
+    Error::Unsupported {
+        backend,
+        what: format!("{what}: this backend has none"),
+    }
 }
 
 /// A connection leased from a pool.
@@ -217,6 +237,51 @@ pub trait Connection: Send + 'static {
     /// Marks the connection as never to be reused: it is closed instead of
     /// going back to the pool.
     fn discard(&mut self);
+
+    /// Takes the advisory lock `key` for `scope`, waiting while another
+    /// session holds it. A backend that returns a connection holding
+    /// session-level locks to its pool must release them first (or close
+    /// the connection). [`Error::Unsupported`] where the backend has none.
+    fn advisory_lock(
+        &mut self,
+        key: AdvisoryKey,
+        scope: AdvisoryScope,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        let _ = (key, scope);
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Takes the advisory lock `key` for `scope` if it is free; says whether
+    /// it did.
+    fn try_advisory_lock(
+        &mut self,
+        key: AdvisoryKey,
+        scope: AdvisoryScope,
+    ) -> impl Future<Output = Result<bool>> + Send + '_ {
+        let _ = (key, scope);
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Releases one hold of the session-level advisory lock `key`; false
+    /// when this connection did not hold it.
+    fn advisory_unlock(
+        &mut self,
+        key: AdvisoryKey,
+    ) -> impl Future<Output = Result<bool>> + Send + '_ {
+        let _ = key;
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Sends `payload` on `channel` with the open transaction (delivered on
+    /// commit).
+    fn notify<'a>(
+        &'a mut self,
+        channel: &'a str,
+        payload: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (channel, payload);
+        async { Err(unsupported("this backend", "LISTEN/NOTIFY")) }
+    }
 }
 
 fn no_settings(name: &str) -> Error {

@@ -1,9 +1,12 @@
 //! Sessions: a window onto one pooled connection and its transaction, with
-//! savepoints, isolation, retry and two-phase commit.
+//! savepoints, isolation, retry and two-phase commit; PostgreSQL's
+//! LISTEN/NOTIFY and advisory locks.
 
+mod advisory;
 mod backend;
 mod control;
 mod database;
+mod listen;
 pub mod log;
 mod nested;
 mod options;
@@ -17,9 +20,11 @@ mod state;
 mod two_phase;
 mod tx_options;
 
+pub use advisory::{AdvisoryKey, AdvisoryLock, AdvisoryScope};
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{controls_transaction, first_statement_controls_transaction};
 pub use database::Database;
+pub use listen::{ListenEvent, Listener, ListenerControl, Notification};
 pub use log::StatementLog;
 pub use nested::Nested;
 pub use options::{ConnectOptions, Scheme};
