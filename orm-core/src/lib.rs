@@ -74,14 +74,15 @@ pub use expr::{
     IntoExpr, Node, Order, SubSelect,
 };
 pub use query::{
-    many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
+    many, Cursor, Delete, Direction, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped,
+    Truncate, Update,
 };
 pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{
-    Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
-    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,
-    TxStatus,
+    Backend, ConnectOptions, Connection, CopyFormat, CopySource, Database, IsolationLevel,
+    LockMode, Nested, PoolStatus, PreparedTransaction, RetryPolicy, Scheme, Session, SessionState,
+    TruncateOptions, TxOptions, TxStatus,
 };
 pub use sql::Dialect;
 pub use table::{

@@ -3,6 +3,8 @@
 
 mod backend;
 mod control;
+mod copy;
+mod cursor;
 mod database;
 mod nested;
 mod options;
@@ -17,6 +19,8 @@ mod tx_options;
 
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{controls_transaction, first_statement_controls_transaction};
+pub use copy::{CopyFormat, CopySource};
+pub(crate) use cursor::CursorId;
 pub use database::Database;
 pub use nested::Nested;
 pub use options::{ConnectOptions, Scheme};
