@@ -116,10 +116,11 @@ pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
-    Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
-    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction,
-    ReferentialAction, Result, RetryPolicy, Row, SessionState, SqlType, SqlValue, SubSelect, Table,
-    TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
+    Connection, CopyFormat, CopySource, Cursor, DefaultValue, Direction, Error, Expr,
+    ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr, IsolationLevel, LockMode,
+    Many, Node, Order, PoolStatus, PreparedTransaction, ReferentialAction, Result, RetryPolicy,
+    Row, SessionState, SqlType, SqlValue, SubSelect, Table, TableMeta, TxOptions, TxStatus,
+    UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::Table;
 
@@ -159,8 +160,8 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 pub mod prelude {
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
-        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
-        SessionState, SqlValue, SubSelect, Table, TxOptions,
+        CopyFormat, Cursor, Database, Direction, Error, Expr, FromRow, HasMany, IsolationLevel,
+        Result, RetryPolicy, Session, SessionState, SqlValue, SubSelect, Table, TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

@@ -88,6 +88,8 @@
 mod backend;
 pub mod bind;
 mod connection;
+mod copy;
+mod cursor;
 mod dialect;
 mod error;
 mod inspect;
@@ -100,7 +102,7 @@ mod transaction;
 pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 pub use bind::PgBind;
 pub use connection::PgConnection;
-pub use dialect::PgDialect;
+pub use dialect::{PgDialect, COPY_THRESHOLD};
 pub use row::PgRow;
 
 /// tokio-postgres, re-exported for [`PgConnection::client`] and [`PgRow::get_ref`].
