@@ -51,7 +51,10 @@ async fn main() -> orm::Result<()> {
     // A large insert takes the same path by itself.
     let more: Vec<Reading> = readings.iter().take(5_000).cloned().collect();
     let inserted = s.insert::<Reading>().values(&more).execute().await?;
-    println!("inserted {inserted} more (through COPY: {} values)", 5_000 * 4);
+    println!(
+        "inserted {inserted} more (through COPY: {} values)",
+        5_000 * 4
+    );
     s.commit().await?;
 
     // COPY out: the rows with a note, as CSV with a header, straight to stdout.
@@ -63,7 +66,7 @@ async fn main() -> orm::Result<()> {
         .copy_out(&mut stdout, CopyFormat::Csv { header: true })
         .await?;
 
-    // A cursor: 105 000 rows read 10 000 at a time, never all at once.
+    // A cursor: meter-3's 10 500 readings, 1 000 at a time, never all at once.
     let cursor = s
         .select::<Reading>()
         .filter(Reading::meter.eq("meter-3"))
@@ -72,7 +75,7 @@ async fn main() -> orm::Result<()> {
         .await?;
     let (mut batches, mut total) = (0, 0i64);
     loop {
-        let batch = cursor.fetch(&mut s, 10_000).await?;
+        let batch = cursor.fetch(&mut s, 1_000).await?;
         if batch.is_empty() {
             break;
         }

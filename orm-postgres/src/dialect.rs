@@ -38,7 +38,7 @@ const MAX_BINDS: usize = u16::MAX as usize;
 /// without `RETURNING` goes through binary `COPY`: below it, `INSERT` is as
 /// fast or faster (see the PostgreSQL COPY chapter of the guide for the
 /// measurement).
-pub const COPY_THRESHOLD: usize = 2_000;
+pub const COPY_THRESHOLD: usize = 10_000;
 
 impl Dialect for PgDialect {
     fn name(&self) -> &'static str {

@@ -23,7 +23,7 @@ impl<T: Table, B: Backend> Select<'_, T, B> {
     /// ```no_run
     /// # use orm_core::*;
     /// # async fn f<B: Backend, User: Table>(s: &mut Session<B>, karma: Column<User, i32>) -> Result<()> {
-    /// let mut out = tokio::io::stdout();
+    /// let mut out: Vec<u8> = Vec::new(); // or a file, a socket, stdout
     /// s.select::<User>()
     ///     .filter(karma.gt(10))
     ///     .copy_out(&mut out, CopyFormat::Csv { header: true })

@@ -173,9 +173,12 @@ impl<'s, 'r, T: Table, B: Backend> Insert<'s, 'r, T, B> {
     /// (rows x columns) goes through binary `COPY` instead, which is faster
     /// there and gives the same rows, keys and errors.
     pub async fn execute(self) -> Result<u64> {
-        let values = self.rows.len() * T::table().columns.len();
+        let meta = T::table();
+        // Without a column to write (only a generated key) COPY has nothing to send.
+        let columns = meta.columns.len() - usize::from(meta.generated.is_some());
+        let values = self.rows.len() * meta.columns.len();
         let threshold = self.session.database().backend().dialect().copy_threshold();
-        if threshold.is_some_and(|t| values >= t) {
+        if columns > 0 && threshold.is_some_and(|t| values >= t) {
             // Mixed keys are refused before anything is sent, as below.
             InsertTree::new(self.rows, Returning::Nothing)?;
             let rows = futures_util::stream::iter(self.rows.iter().map(Ok));

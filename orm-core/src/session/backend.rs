@@ -172,9 +172,9 @@ pub trait Connection: Send + 'static {
     /// going back to the pool.
     fn discard(&mut self);
 
-    /// Declares the server-side cursor `name` (already quoted-safe: the
-    /// backend quotes it) for the query `sql` with `binds`, inside the open
-    /// transaction; `scroll` allows moving backward. Backends without
+    /// Declares the server-side cursor `name` (a generated name, which the
+    /// backend quotes) for the query `sql` with `binds` bound, inside the
+    /// open transaction; `scroll` allows moving backward. Backends without
     /// cursors keep the default, [`Error::Unsupported`].
     fn declare_cursor<'a>(
         &'a mut self,
