@@ -9,24 +9,12 @@
 
 mod common;
 
+use common::memory::{peak_rss, reset_peak_rss};
 use common::Kind;
 
 const ROWS: i64 = 1_200_000;
 const BATCH: u64 = 1_000;
 const PEAK_ABOVE_START: u64 = 32 * 1024 * 1024;
-
-/// The process's peak resident memory in bytes since the last reset.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Resets the peak to the current resident memory (Linux 4.0+).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cursor_reads_over_a_million_rows_in_bounded_memory() {

@@ -144,24 +144,13 @@ impl PgConnection {
 
     /// Runs `query` with `binds` into a new temporary table; returns its name.
     async fn materialize(&mut self, query: &str, binds: &[ValueRef<'_>]) -> Result<String> {
-        bind::precheck(binds.iter().copied())?;
         let name = format!("orm_copy_{}", TEMP_TABLES.fetch_add(1, Ordering::Relaxed));
         let mut sql = String::from("CREATE TEMP TABLE ");
         PgDialect.write_ident(&name, &mut sql);
         sql.push_str(" ON COMMIT DROP AS ");
         sql.push_str(query);
-        let client = self.client_for_statement().await?;
-        let statement = match client.client.prepare(&sql).await {
-            Ok(statement) => statement,
-            Err(e) => return Err(self.fail(e)),
-        };
-        bind::check(statement.params(), binds.iter().copied())?;
-        let client = self.client_for_statement().await?;
-        let params = binds.iter().copied().map(PgBind);
-        match client.client.execute_raw(&statement, params).await {
-            Ok(_) => Ok(name),
-            Err(e) => Err(self.fail(e)),
-        }
+        self.execute_once(&sql, binds).await?;
+        Ok(name)
     }
 
     async fn run_copy_out<W>(

@@ -54,22 +54,13 @@ fn cursor_statement(verb: &str, name: &str, direction: Direction) -> Result<Stri
 }
 
 impl PgConnection {
-    async fn run_declare(
-        &mut self,
-        name: &str,
-        query: &str,
-        binds: &[ValueRef<'_>],
-        scroll: bool,
-    ) -> Result<()> {
+    /// Runs `sql` with `binds`, prepared for this one run (not cached: its
+    /// text is new each time) so that the values are checked against the
+    /// parameter types and bound as every statement's are.
+    pub(crate) async fn execute_once(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         bind::precheck(binds.iter().copied())?;
-        let mut sql = String::with_capacity(query.len() + name.len() + 40);
-        sql.push_str("DECLARE ");
-        PgDialect.write_ident(name, &mut sql);
-        sql.push_str(if scroll { " SCROLL" } else { " NO SCROLL" });
-        sql.push_str(" CURSOR WITHOUT HOLD FOR ");
-        sql.push_str(query);
         let client = self.client_for_statement().await?;
-        let statement = match client.client.prepare(&sql).await {
+        let statement = match client.client.prepare(sql).await {
             Ok(statement) => statement,
             Err(e) => return Err(self.fail(e)),
         };
@@ -77,9 +68,25 @@ impl PgConnection {
         let client = self.client_for_statement().await?;
         let params = binds.iter().copied().map(PgBind);
         match client.client.execute_raw(&statement, params).await {
-            Ok(_) => Ok(()),
+            Ok(n) => Ok(n),
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    async fn run_declare(
+        &mut self,
+        name: &str,
+        query: &str,
+        binds: &[ValueRef<'_>],
+        scroll: bool,
+    ) -> Result<()> {
+        let mut sql = String::with_capacity(query.len() + name.len() + 40);
+        sql.push_str("DECLARE ");
+        PgDialect.write_ident(name, &mut sql);
+        sql.push_str(if scroll { " SCROLL" } else { " NO SCROLL" });
+        sql.push_str(" CURSOR WITHOUT HOLD FOR ");
+        sql.push_str(query);
+        self.execute_once(&sql, binds).await.map(drop)
     }
 
     /// Runs a statement without values as one unnamed statement.

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod blog;
+pub mod memory;
 pub mod models;
 pub mod pg;
 
