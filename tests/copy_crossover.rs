@@ -5,8 +5,8 @@
 //!
 //! Each contender does what orm does on its path: the INSERT is prepared
 //! once and cached (as the connection's statement cache does), split below
-//! the 65 535-bind limit; the COPY sends its statement each time and writes
-//! the binary format. Each run is one transaction, rolled back.
+//! the 65 535-bind limit; the COPY reads the column types from a prepared
+//! `SELECT`, sends its statement each time and writes the binary format. Each run is one transaction, rolled back.
 //!
 //! ```sh
 //! cargo test --release --no-default-features --features postgres \
@@ -104,7 +104,14 @@ async fn insert(
 }
 
 async fn copy(client: &Client, data: &[Vec<Cell>], columns: usize) -> u64 {
-    let types: Vec<Type> = (0..columns).map(column_type).collect();
+    // orm reads the column types first, from a prepared (not run) SELECT.
+    let select = format!("SELECT {} FROM crossover_{columns}", names(columns));
+    let statement = client.prepare(&select).await.expect("prepare");
+    let types: Vec<Type> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
     let sql = format!(
         "COPY crossover_{columns} ({}) FROM STDIN (FORMAT binary)",
         names(columns)

@@ -2,8 +2,8 @@
 //! STDIN`, a table or a query out with `COPY .. TO STDOUT` as CSV or text.
 //!
 //! Rows in are encoded for the column types the server reports for the
-//! table (read once per connection from a prepared `SELECT` of the columns,
-//! then cached with it), with the same rules as binds (see [`crate::bind`]):
+//! table (from a `SELECT` of the columns, prepared and not run), with the
+//! same rules as binds (see [`crate::bind`]):
 //! a value that does not fit its column is [`Error::InvalidBind`] naming the
 //! row and the column. Any error aborts the whole `COPY` (dropping the
 //! writer sends `CopyFail`), so none of its rows is written.
@@ -82,8 +82,11 @@ impl PgConnection {
     async fn column_types(&mut self, meta: &TableMeta, columns: &[usize]) -> Result<Vec<Type>> {
         let mut sql = format!("SELECT {} FROM ", column_list(meta, columns));
         PgDialect.write_ident(meta.name, &mut sql);
+        // Prepared afresh each time: a cached statement would keep the types
+        // of a table since dropped and created again, and COPY's binary
+        // format must match the columns exactly.
         let client = self.client_for_statement().await?;
-        match client.prepare(&sql).await {
+        match client.client.prepare(&sql).await {
             Ok(statement) => Ok(statement
                 .columns()
                 .iter()
@@ -170,7 +173,7 @@ impl PgConnection {
                 PgDialect.write_ident(meta.name, &mut sql);
                 sql.push_str(&format!(" ({})", column_list(meta, &columns)));
             }
-            CopySource::Query { sql: query, binds } if binds.is_empty() => {
+            CopySource::Query { sql: query, binds: [] } => {
                 sql.push('(');
                 sql.push_str(query);
                 sql.push(')');
