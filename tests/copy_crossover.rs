@@ -13,6 +13,7 @@
 //!     --test copy_crossover -- --ignored --nocapture
 //! ```
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::pin::pin;
 use std::time::Instant;
@@ -77,7 +78,7 @@ async fn insert(
     let mut total = 0;
     for chunk in data.chunks(65_535 / columns) {
         let key = (chunk.len(), columns);
-        if !cache.contains_key(&key) {
+        if let Entry::Vacant(slot) = cache.entry(key) {
             let mut sql = format!(
                 "INSERT INTO crossover_{columns} ({}) VALUES ",
                 names(columns)
@@ -92,7 +93,7 @@ async fn insert(
                 }
                 sql.push(')');
             }
-            cache.insert(key, client.prepare(&sql).await.expect("prepare"));
+            slot.insert(client.prepare(&sql).await.expect("prepare"));
         }
         let params: Vec<&(dyn ToSql + Sync)> = chunk.iter().flatten().map(Cell::sql).collect();
         total += client

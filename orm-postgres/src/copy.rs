@@ -173,7 +173,10 @@ impl PgConnection {
                 PgDialect.write_ident(meta.name, &mut sql);
                 sql.push_str(&format!(" ({})", column_list(meta, &columns)));
             }
-            CopySource::Query { sql: query, binds: [] } => {
+            CopySource::Query {
+                sql: query,
+                binds: [],
+            } => {
                 sql.push('(');
                 sql.push_str(query);
                 sql.push(')');
