@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
 use orm_core::session::{AdvisoryKey, AdvisoryScope, Listener};
 use orm_core::{
-    Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
-    ResultColumn, Scheme, SettingScope, TableMeta, TruncateOptions, TxOptions, TxStatus, Value,
-    ValueRef,
+    Backend, ConnectOptions, Connection, CopyFormat, CopySource, Dialect, Direction, FromRow,
+    PoolStatus, PreparedTransaction, Result, ResultColumn, Scheme, SettingScope, Table, TableMeta,
+    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -229,5 +230,52 @@ impl Connection for AnyConnection {
 
     async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
         dispatch!(self, c => c.notify(channel, payload).await)
+    }
+
+    async fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> Result<()> {
+        dispatch!(self, c => c.declare_cursor(name, sql, binds, scroll).await)
+    }
+
+    async fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> Result<Vec<T>> {
+        dispatch!(self, c => c.fetch_cursor(name, direction).await)
+    }
+
+    async fn move_cursor<'a>(&'a mut self, name: &'a str, direction: Direction) -> Result<u64> {
+        dispatch!(self, c => c.move_cursor(name, direction).await)
+    }
+
+    async fn close_cursor<'a>(&'a mut self, name: &'a str) -> Result<()> {
+        dispatch!(self, c => c.close_cursor(name).await)
+    }
+
+    async fn copy_in<'a, T, R, S>(&'a mut self, columns: &'a [usize], rows: S) -> Result<u64>
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        dispatch!(self, c => c.copy_in::<T, R, S>(columns, rows).await)
+    }
+
+    async fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        dispatch!(self, c => c.copy_out(source, format, out).await)
     }
 }

@@ -129,11 +129,11 @@ pub use orm_core::session::{AdvisoryKey, AdvisoryScope, ListenEvent, Listener, N
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
-    Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
-    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction, Record,
-    ReferentialAction, Result, ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType,
-    SqlValue, StatementLog, SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value,
-    ValueRef, Violation,
+    Connection, CopyFormat, CopySource, Cursor, DefaultValue, Direction, Error, Expr,
+    ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr, IsolationLevel, LockMode,
+    Many, Node, Order, PoolStatus, PreparedTransaction, Record, ReferentialAction, Result,
+    ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType, SqlValue, StatementLog,
+    SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_macros::{FromRow, Table};
 
@@ -176,8 +176,8 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 pub mod prelude {
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
-        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Record, Result, RetryPolicy,
-        Session, SessionState, SqlValue, SubSelect, Table, TxOptions,
+        CopyFormat, Cursor, Database, Direction, Error, Expr, FromRow, HasMany, IsolationLevel,
+        Record, Result, RetryPolicy, Session, SessionState, SqlValue, SubSelect, Table, TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

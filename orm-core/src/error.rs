@@ -250,12 +250,23 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// Reading the data to store (the reader given to a blob file) failed.
-    #[error("I/O error while reading the data to store: {source}")]
+    /// Reading the data to store (the reader given to a blob file) or
+    /// writing data out (the writer given to a COPY out) failed.
+    #[error("I/O error while moving data between the program and the database: {source}")]
     Io {
-        /// The reader's error.
+        /// The reader's or writer's error.
         #[source]
         source: std::io::Error,
+    },
+    /// A server-side cursor was used after it was closed: by
+    /// `Cursor::close`, or by the end (commit or rollback) of the
+    /// transaction that declared it. Nothing was sent.
+    #[error("cursor `{name}` is closed: {reason}")]
+    CursorClosed {
+        /// The cursor's generated name.
+        name: String,
+        /// Why it is closed.
+        reason: &'static str,
     },
     /// A migration run stopped: the error is an `orm_migrate::MigrateError` (downcast it to match).
     #[error(transparent)]

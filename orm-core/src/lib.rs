@@ -75,17 +75,17 @@ pub use expr::{
     IntoExpr, Node, Order, SubSelect,
 };
 pub use query::{
-    many, Delete, Eager, Insert, JoinSelect, Many, Raw, ResultColumn, Select, Shaped, Truncate,
-    Update,
+    many, Cursor, Delete, Direction, Eager, Insert, JoinSelect, Many, Raw, ResultColumn, Select,
+    Shaped, Truncate, Update,
 };
 pub use record::{ColumnIndex, Record};
 pub use relation::{BelongsTo, HasMany};
 pub use row::{column_index, FromRow, Row};
 pub use session::{
-    AdvisoryKey, AdvisoryLock, AdvisoryScope, Backend, ConnectOptions, Connection, Database,
-    IsolationLevel, ListenEvent, Listener, LockMode, Nested, Notification, PoolStatus,
-    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, SettingScope, StatementLog,
-    TruncateOptions, TxOptions, TxStatus,
+    AdvisoryKey, AdvisoryLock, AdvisoryScope, Backend, ConnectOptions, Connection, CopyFormat,
+    CopySource, Database, IsolationLevel, ListenEvent, Listener, LockMode, Nested, Notification,
+    PoolStatus, PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, SettingScope,
+    StatementLog, TruncateOptions, TxOptions, TxStatus,
 };
 pub use sql::Dialect;
 pub use table::{

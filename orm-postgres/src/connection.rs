@@ -8,13 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
 use futures_util::TryStreamExt;
 use orm_core::session::{
     controls_transaction, first_statement_controls_transaction, AdvisoryKey, AdvisoryScope,
 };
 use orm_core::{
-    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope,
-    TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
+    Connection, CopyFormat, CopySource, Dialect, Direction, Error, FromRow, PreparedTransaction,
+    Result, ResultColumn, SettingScope, Table, TableMeta, TruncateOptions, TxOptions, TxStatus,
+    Value, ValueRef,
 };
 use tokio_postgres::RowStream;
 
@@ -128,6 +130,13 @@ impl PgConnection {
             Some(client) => Ok(client),
             None => Err(error::connection_lost("the connection was released")),
         }
+    }
+
+    /// The client, for the statements of COPY and cursors (`copy.rs`,
+    /// `cursor.rs`): every one of them goes through here, so that whatever
+    /// must precede a statement on this connection is done in one place.
+    pub(crate) async fn client_for_statement(&mut self) -> Result<&mut PgClient> {
+        self.pooled()
     }
 
     /// True when the connection can no longer be used.
@@ -420,5 +429,52 @@ impl Connection for PgConnection {
 
     async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
         self.send_notification(channel, payload).await
+    }
+
+    async fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> Result<()> {
+        self.declare(name, sql, binds, scroll).await
+    }
+
+    async fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> Result<Vec<T>> {
+        self.fetch_from(name, direction).await
+    }
+
+    async fn move_cursor<'a>(&'a mut self, name: &'a str, direction: Direction) -> Result<u64> {
+        self.move_in(name, direction).await
+    }
+
+    async fn close_cursor<'a>(&'a mut self, name: &'a str) -> Result<()> {
+        self.close_named(name).await
+    }
+
+    async fn copy_in<'a, T, R, S>(&'a mut self, columns: &'a [usize], rows: S) -> Result<u64>
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        self.copy_rows_in::<T, R, S>(columns, rows).await
+    }
+
+    async fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        self.copy_to(source, format, out).await
     }
 }

@@ -34,9 +34,23 @@ pub struct PgDialect;
 /// them in an unsigned 16-bit field.
 const MAX_BINDS: usize = u16::MAX as usize;
 
+/// The number of values (rows x columns) from which a multi-row insert
+/// without `RETURNING` goes through binary `COPY`: below it, `INSERT` is as
+/// fast or faster (see the PostgreSQL COPY chapter of the guide for the
+/// measurement).
+pub const COPY_THRESHOLD: usize = 10_000;
+
 impl Dialect for PgDialect {
     fn name(&self) -> &'static str {
         "postgresql"
+    }
+
+    fn server_cursors(&self) -> bool {
+        true
+    }
+
+    fn copy_threshold(&self) -> Option<usize> {
+        Some(COPY_THRESHOLD)
     }
 
     fn write_placeholder(&self, n: usize, out: &mut String) {

@@ -99,6 +99,8 @@ mod advisory;
 mod backend;
 pub mod bind;
 mod connection;
+mod copy;
+mod cursor;
 mod describe;
 mod dialect;
 mod error;
@@ -114,7 +116,7 @@ mod transaction;
 pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 pub use bind::PgBind;
 pub use connection::PgConnection;
-pub use dialect::PgDialect;
+pub use dialect::{PgDialect, COPY_THRESHOLD};
 pub use row::PgRow;
 
 /// tokio-postgres, re-exported for [`PgConnection::client`] and [`PgRow::get_ref`].

@@ -12,6 +12,7 @@
 
 pub mod blog;
 pub mod capture;
+pub mod memory;
 pub mod models;
 pub mod pg;
 

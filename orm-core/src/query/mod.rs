@@ -5,6 +5,8 @@
 //! runs it when a terminal method (`all`, `execute`, ...) is awaited.
 
 mod builder;
+mod copy_out;
+mod cursor;
 mod decode;
 mod delete;
 mod describe;
@@ -20,6 +22,7 @@ mod tree;
 mod truncate;
 mod update;
 
+pub use cursor::{Cursor, Direction};
 pub use decode::{JoinRow, Part, Shifted};
 pub use delete::Delete;
 pub use describe::ResultColumn;

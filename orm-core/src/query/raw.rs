@@ -69,6 +69,12 @@ impl<'s, B: Backend> Raw<'s, B> {
         self
     }
 
+    /// The session and the statement, for the terminal methods of other
+    /// files (cursors, COPY out).
+    pub(crate) fn into_parts(self) -> (&'s mut Session<B>, RawStatement) {
+        (self.session, self.statement)
+    }
+
     /// Runs the statement; returns the number of rows affected.
     pub async fn execute(self) -> Result<u64> {
         self.session.run_raw_execute(&self.statement).await

@@ -6,16 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
+use tokio::io::AsyncWrite;
 
 use super::{
-    AdvisoryKey, AdvisoryScope, ConnectOptions, Listener, PreparedTransaction, SettingScope,
-    TxOptions, TxStatus,
+    AdvisoryKey, AdvisoryScope, ConnectOptions, CopyFormat, CopySource, Listener,
+    PreparedTransaction, SettingScope, TxOptions, TxStatus,
 };
 use crate::error::{Error, Result};
-use crate::query::ResultColumn;
+use crate::query::{Direction, ResultColumn};
 use crate::row::FromRow;
 use crate::sql::Dialect;
-use crate::table::TableMeta;
+use crate::table::{Table, TableMeta};
 use crate::value::{Value, ValueRef};
 
 /// How full a pool is.
@@ -281,6 +283,83 @@ pub trait Connection: Send + 'static {
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         let _ = (channel, payload);
         async { Err(unsupported("this backend", "LISTEN/NOTIFY")) }
+    }
+
+    /// Declares the server-side cursor `name` (a generated name, which the
+    /// backend quotes) for the query `sql` with `binds` bound, inside the
+    /// open transaction; `scroll` allows moving backward. Backends without
+    /// cursors keep the default, [`Error::Unsupported`].
+    fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (name, sql, binds, scroll);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Fetches the rows `direction` says from cursor `name`.
+    fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
+        let _ = (name, direction);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Moves cursor `name` as `direction` says, returning how many rows it
+    /// passed over.
+    fn move_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a {
+        let _ = (name, direction);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Closes cursor `name`.
+    fn close_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = name;
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Copies `rows` into `T`'s table with binary `COPY`, writing the
+    /// columns `columns` (indexes into `T::table().columns`) of each row;
+    /// returns the number of rows written. An error, of a row or of the
+    /// stream, aborts the whole copy.
+    fn copy_in<'a, T, R, S>(
+        &'a mut self,
+        columns: &'a [usize],
+        rows: S,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        let _ = (columns, rows);
+        async { Err(unsupported("this backend", "COPY")) }
+    }
+
+    /// Copies `source` out to `out` in `format`; returns the bytes written.
+    fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized,
+    {
+        let _ = (source, format, out);
+        async { Err(unsupported("this backend", "COPY")) }
     }
 }
 

@@ -5,6 +5,8 @@
 mod advisory;
 mod backend;
 mod control;
+mod copy;
+mod cursor;
 mod database;
 mod listen;
 pub mod log;
@@ -23,6 +25,8 @@ mod tx_options;
 pub use advisory::{AdvisoryKey, AdvisoryLock, AdvisoryScope};
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{controls_transaction, first_statement_controls_transaction};
+pub use copy::{CopyFormat, CopySource};
+pub(crate) use cursor::CursorId;
 pub use database::Database;
 pub use listen::{ListenEvent, Listener, ListenerControl, Notification};
 pub use log::StatementLog;

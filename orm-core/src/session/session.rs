@@ -33,6 +33,9 @@ pub struct Session<B: Backend> {
     pub(super) attempt: u32,
     /// Statements sent by queries and writes (not BEGIN / COMMIT / ROLLBACK).
     pub(super) statements: u64,
+    /// The process-wide number of the open (or last) transaction: what
+    /// ties a server-side cursor to the transaction that declared it.
+    pub(super) transaction: u64,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -57,6 +60,7 @@ impl<B: Backend> Session<B> {
             retryable: false,
             attempt: 1,
             statements: 0,
+            transaction: 0,
         }
     }
 
@@ -163,6 +167,7 @@ impl<B: Backend> Session<B> {
             match result {
                 Ok(()) => {
                     self.state = SessionState::Active;
+                    self.transaction = super::cursor::next_transaction();
                     self.write_in_flight = false;
                     self.retryable = false;
                     self.savepoints.clear();

@@ -113,4 +113,19 @@ pub trait Dialect: Send + Sync + 'static {
     fn blob_storage(&self) -> Option<BlobStorage> {
         None
     }
+
+    /// True when the database has server-side cursors (`DECLARE`, `FETCH`,
+    /// `MOVE`, `CLOSE`); cursor operations report
+    /// [`Error::Unsupported`](crate::Error::Unsupported) otherwise.
+    fn server_cursors(&self) -> bool {
+        false
+    }
+
+    /// For a database with `COPY`, the number of values (rows x columns)
+    /// from which a multi-row insert without `RETURNING` is faster through
+    /// binary `COPY` than through `INSERT`; `None` (the default) when the
+    /// database has no `COPY`.
+    fn copy_threshold(&self) -> Option<usize> {
+        None
+    }
 }
