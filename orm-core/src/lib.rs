@@ -52,13 +52,17 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+pub mod array;
 pub mod blobs;
 pub mod constraint;
 #[cfg(feature = "documents")]
 pub mod documents;
+pub mod enums;
 pub mod error;
 pub mod expr;
 pub mod inspect;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod query;
 pub mod relation;
 pub mod row;
@@ -68,6 +72,8 @@ pub mod table;
 pub mod types;
 pub mod value;
 
+pub use array::{Array, ArrayElement};
+pub use enums::{EnumMeta, SqlEnum};
 pub use error::{Error, Result, Violation};
 pub use expr::{
     avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
@@ -76,6 +82,8 @@ pub use expr::{
 pub use query::{
     many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
 };
+#[cfg(feature = "json")]
+pub use json::Json;
 pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{

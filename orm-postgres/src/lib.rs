@@ -85,6 +85,7 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+mod array;
 mod backend;
 pub mod bind;
 mod connection;

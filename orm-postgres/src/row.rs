@@ -19,12 +19,17 @@
 //! | `get_uuid` (uuid) | `uuid` |
 //! | `get_json` (json) | `json`, `jsonb` |
 //! | `get_decimal` (decimal) | `numeric` |
+//! | `get_time` (chrono) | `time` |
+//! | `get_array` | any one-dimensional array type; its elements read with the getters above |
 //!
+//! `get_str` also reads enum types (their labels).
 //! Integer and float getters widen: an `int4` identity key reads through
 //! `get_i64`. They never narrow.
 
 use orm_core::{Error, Result, Row};
-use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::types::{FromSql, Kind, Type};
+
+use crate::array::PgArray;
 
 /// A column's bytes as the server sent them (binary format), `None` for
 /// NULL: the common types are decoded from these directly, with one type
@@ -226,6 +231,13 @@ impl Row for PgRow {
                     Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
                 },
             },
+            _ if matches!(ty.kind(), Kind::Enum(_)) => match raw {
+                None => Ok(None),
+                Some(raw) => match std::str::from_utf8(raw) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
+                },
+            },
             // citext and the other types text decodes from.
             _ => self.read(idx, EXPECTED),
         }
@@ -238,6 +250,11 @@ impl Row for PgRow {
     #[cfg(feature = "chrono")]
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         self.read(idx, "chrono::NaiveDate")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.read(idx, "chrono::NaiveTime")
     }
 
     #[cfg(feature = "chrono")]
@@ -263,5 +280,20 @@ impl Row for PgRow {
     #[cfg(feature = "decimal")]
     fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
         self.read(idx, "rust_decimal::Decimal")
+    }
+
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        const EXPECTED: &str = "Vec<T>";
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        let Kind::Array(member) = ty.kind() else {
+            return Err(self.mismatch(idx, EXPECTED, ty));
+        };
+        match raw {
+            None => Ok(None),
+            Some(raw) => match PgArray::parse(self.column_name(idx), member, raw) {
+                Ok(array) => Ok(Some(Box::new(array))),
+                Err(why) => Err(self.invalid(idx, EXPECTED, ty, why)),
+            },
+        }
     }
 }
