@@ -121,7 +121,10 @@ pub use orm_core::{
     ReferentialAction, Result, RetryPolicy, Row, SessionState, SqlType, SqlValue, SubSelect, Table,
     TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
-pub use orm_macros::Table;
+pub use orm_core::{Array, ArrayElement, EnumMeta, SqlEnum};
+#[cfg(feature = "json")]
+pub use orm_core::Json;
+pub use orm_macros::{SqlEnum, Table};
 
 #[cfg(feature = "postgres")]
 pub use orm_postgres as postgres;
@@ -160,8 +163,10 @@ pub mod prelude {
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
         Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
-        SessionState, SqlValue, SubSelect, Table, TxOptions,
+        SessionState, SqlEnum, SqlValue, SubSelect, Table, TxOptions,
     };
+    #[cfg(feature = "json")]
+    pub use crate::Json;
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }
 

@@ -228,3 +228,9 @@ impl<T: ArrayElement> NotNull for Vec<T> {
         }
     }
 }
+
+impl From<Array> for Value {
+    fn from(array: Array) -> Value {
+        Value::Array(array)
+    }
+}

@@ -138,6 +138,8 @@ mod constraint_codegen;
 mod constraints;
 mod model;
 mod relation_codegen;
+mod sql_enum;
+mod sql_enum_codegen;
 mod table_attr;
 #[cfg(test)]
 mod tests;
@@ -153,6 +155,46 @@ use crate::model::TableModel;
 pub fn derive_table(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     syn::parse2::<DeriveInput>(input.into())
         .and_then(|input| expand(&input))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `SqlEnum` and `SqlValue` for a fieldless enum, making it a column
+/// type: stored as the text of its variants' labels, or as a PostgreSQL enum
+/// type with `#[sql_enum(pg_type = "mood")]`.
+///
+/// ```
+/// # use orm_macros::SqlEnum;
+/// # use orm_core::{SqlEnum as _, SqlType, SqlValue};
+/// #[derive(SqlEnum, Debug, Clone, Copy, PartialEq)]
+/// #[sql_enum(rename_all = "snake_case", pg_type = "mood")]
+/// # #[sql_enum(crate = "orm_core")]
+/// pub enum Mood {
+///     Happy,
+///     #[sql_enum(rename = "blue")]
+///     FeelingSad,
+///     NotSure,
+/// }
+///
+/// assert_eq!(Mood::META.labels, ["happy", "blue", "not_sure"]);
+/// assert_eq!(Mood::META.pg_type, Some("mood"));
+/// assert_eq!(Mood::from_label("not_sure"), Some(Mood::NotSure));
+/// assert_eq!(Mood::FeelingSad.label(), "blue");
+/// assert!(matches!(Mood::SQL_TYPE, SqlType::Enum(_)));
+/// ```
+///
+/// On the enum, `#[sql_enum(...)]` takes `rename_all` (`"lowercase"`,
+/// `"UPPERCASE"`, `"snake_case"`, `"SCREAMING_SNAKE_CASE"`, `"kebab-case"`;
+/// default: the variant's name as written), `pg_type = "name"` (the
+/// PostgreSQL enum type, created by `create_tables` before the tables that
+/// use it) and `crate = "path"`; on a variant, `rename = "label"`. Variants
+/// with fields, generic enums, empty enums and two variants with one label
+/// are compile errors.
+#[proc_macro_derive(SqlEnum, attributes(sql_enum))]
+pub fn derive_sql_enum(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    syn::parse2::<DeriveInput>(input.into())
+        .and_then(|input| sql_enum::EnumModel::parse(&input))
+        .map(|model| sql_enum_codegen::expand(&model))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
