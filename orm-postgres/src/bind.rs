@@ -99,7 +99,7 @@ fn fit(value: &ValueRef<'_>, ty: &Type) -> Fit {
 }
 
 /// Checks what can be checked of `binds` before anything is sent: their
-/// number, and text free of NUL bytes.
+/// number, text free of NUL bytes, and serde values that serialize.
 pub(crate) fn precheck<'v>(binds: impl ExactSizeIterator<Item = ValueRef<'v>>) -> Result<()> {
     let max = PgDialect.max_binds();
     if binds.len() > max {
@@ -109,6 +109,17 @@ pub(crate) fn precheck<'v>(binds: impl ExactSizeIterator<Item = ValueRef<'v>>) -
         });
     }
     for (i, value) in binds.enumerate() {
+        #[cfg(feature = "json")]
+        if let ValueRef::JsonOf(json) = value {
+            // Serialized again as it is sent: checking here gives the error
+            // its parameter, and sends nothing.
+            if let Err(e) = json.to_json() {
+                return Err(Error::InvalidBind {
+                    parameter: i + 1,
+                    reason: format!("the value cannot be serialized to JSON: {e}"),
+                });
+            }
+        }
         let nul = match value {
             ValueRef::Text(text) => text.find('\0'),
             ValueRef::Array(array) => array.iter().find_map(|v| match v {
