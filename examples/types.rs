@@ -116,7 +116,10 @@ async fn main() -> orm::Result<()> {
                 .fetch_all()
                 .await?;
             assert_eq!(found, [(1,)]);
-            println!("array column read back: {:?}", s.select::<Scores>().one().await?);
+            println!(
+                "array column read back: {:?}",
+                s.select::<Scores>().one().await?
+            );
             s.commit().await?;
             db.drop_tables(&[Scores::table()]).await?;
         }

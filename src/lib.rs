@@ -113,6 +113,8 @@ pub use any::{Any, AnyConnection};
 pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
+#[cfg(feature = "json")]
+pub use orm_core::Json;
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
@@ -122,8 +124,6 @@ pub use orm_core::{
     TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
 pub use orm_core::{Array, ArrayElement, EnumMeta, SqlEnum};
-#[cfg(feature = "json")]
-pub use orm_core::Json;
 pub use orm_macros::{SqlEnum, Table};
 
 #[cfg(feature = "postgres")]
@@ -160,13 +160,13 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::Json;
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
         Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
         SessionState, SqlEnum, SqlValue, SubSelect, Table, TxOptions,
     };
-    #[cfg(feature = "json")]
-    pub use crate::Json;
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }
 

@@ -52,7 +52,10 @@ fn lists(id: i64) -> Lists {
         moments: vec![day.and_time(time)],
         stamps: vec![day.and_time(time).and_utc()],
         ids: vec![uuid::Uuid::from_u128(id as u128), uuid::Uuid::nil()],
-        prices: vec!["0.0000000000000000000000000001".parse().unwrap(), Decimal::MAX],
+        prices: vec![
+            "0.0000000000000000000000000001".parse().unwrap(),
+            Decimal::MAX,
+        ],
         holes: vec![Some(1), None, Some(3), None],
         maybe_words: Some(vec![None, Some("x".into())]),
     }

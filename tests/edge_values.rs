@@ -3,7 +3,12 @@
 //! far dates, times of day, decimals at full scale, and NULL of every type.
 //! Where a backend cannot hold a value (SQLite and NaN), the documented
 //! behaviour is asserted.
-#![cfg(all(feature = "chrono", feature = "uuid", feature = "json", feature = "decimal"))]
+#![cfg(all(
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json",
+    feature = "decimal"
+))]
 #![recursion_limit = "256"]
 
 mod common;

@@ -46,7 +46,11 @@ struct Profile {
 fn profile(id: i64) -> Profile {
     Profile {
         id,
-        settings: Settings { theme: "dark ☾ 🦀".into(), font_size: 14, tags: vec!["a".into(), String::new()] },
+        settings: Settings {
+            theme: "dark ☾ 🦀".into(),
+            font_size: 14,
+            tags: vec!["a".into(), String::new()],
+        },
         shape: Shape::Circle { radius: 1.5 },
         counts: BTreeMap::from([("x".to_string(), i64::MAX), ("ü".to_string(), -1)]),
         nickname: None,

@@ -212,8 +212,7 @@ impl<T: ArrayElement> SqlValue for Vec<T> {
         Value::Array(Array::of(self))
     }
     fn decode<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Self> {
-        Self::decode_nullable(row, idx)?
-            .ok_or_else(|| crate::types::null_error(row, idx, "Vec<T>"))
+        Self::decode_nullable(row, idx)?.ok_or_else(|| crate::types::null_error(row, idx, "Vec<T>"))
     }
 }
 

@@ -149,8 +149,7 @@ pub fn decode_optional_field<T: DeserializeOwned, R: Row + ?Sized>(
 
 /// Decodes column `idx` as a `T` from its JSON document; NULL is an error.
 pub fn decode_field<T: DeserializeOwned, R: Row + ?Sized>(row: &R, idx: usize) -> Result<T> {
-    decode_optional_field(row, idx)?
-        .ok_or_else(|| null_error(row, idx, std::any::type_name::<T>()))
+    decode_optional_field(row, idx)?.ok_or_else(|| null_error(row, idx, std::any::type_name::<T>()))
 }
 
 impl<T> SqlValue for Json<T>

@@ -79,11 +79,11 @@ pub use expr::{
     avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
     IntoExpr, Node, Order, SubSelect,
 };
+#[cfg(feature = "json")]
+pub use json::Json;
 pub use query::{
     many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
 };
-#[cfg(feature = "json")]
-pub use json::Json;
 pub use relation::{BelongsTo, HasMany};
 pub use row::{FromRow, Row};
 pub use session::{

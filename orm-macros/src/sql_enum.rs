@@ -133,7 +133,10 @@ impl EnumAttrs {
                         once(&meta, out.pg_type.is_some(), "sql_enum")?;
                         let lit = string_value(&meta, "#[sql_enum(pg_type = \"mood\")]")?;
                         if lit.value().is_empty() {
-                            return Err(syn::Error::new_spanned(lit, "a type name cannot be empty"));
+                            return Err(syn::Error::new_spanned(
+                                lit,
+                                "a type name cannot be empty",
+                            ));
                         }
                         out.pg_type = Some(lit.value());
                     }

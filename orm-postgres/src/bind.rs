@@ -91,7 +91,9 @@ fn fit(value: &ValueRef<'_>, ty: &Type) -> Fit {
             }),
             _ => Fit::No,
         },
-        ValueRef::Label(_) => yes(matches!(ty.kind(), Kind::Enum(_)) || <&str as ToSql>::accepts(ty)),
+        ValueRef::Label(_) => {
+            yes(matches!(ty.kind(), Kind::Enum(_)) || <&str as ToSql>::accepts(ty))
+        }
         #[cfg(feature = "json")]
         ValueRef::JsonOf(_) => yes(matches!(*ty, Type::JSON | Type::JSONB)),
         _ => Fit::Unknown,

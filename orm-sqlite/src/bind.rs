@@ -26,7 +26,9 @@ pub(crate) fn bind_all<'q>(sql: &'q str, binds: &[ValueRef<'q>]) -> Result<Sqlit
     binds
         .iter()
         .enumerate()
-        .try_fold(sqlx::query(sql), |query, (i, value)| bind(query, i + 1, *value))
+        .try_fold(sqlx::query(sql), |query, (i, value)| {
+            bind(query, i + 1, *value)
+        })
 }
 
 /// Binds one value, the `parameter`th (1-based).

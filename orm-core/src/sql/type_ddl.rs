@@ -69,7 +69,11 @@ pub fn create_enum_types(
 }
 
 /// `DROP TYPE "mood"` for each enum type of `tables`.
-pub fn drop_enum_types(dialect: &dyn Dialect, tables: &[&TableMeta], if_exists: bool) -> Vec<String> {
+pub fn drop_enum_types(
+    dialect: &dyn Dialect,
+    tables: &[&TableMeta],
+    if_exists: bool,
+) -> Vec<String> {
     enum_types(dialect, tables)
         .into_iter()
         .filter_map(|meta| {
