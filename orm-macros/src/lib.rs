@@ -64,6 +64,7 @@
 //! | `references = Model` | a foreign key to `Model`'s primary key (`Self` for the struct itself), named `<table>_<column>_fkey`; also implements `BelongsTo<Model>` (unless two keys reference the same model), so eager loading and joins know the relation |
 //! | `on_delete = "..."`, `on_update = "..."` | the foreign key's actions: `"cascade"`, `"set null"`, `"set default"`, `"restrict"` or `"no action"` (the default); `"set null"` needs an `Option<T>` field |
 //! | `check = "sql"` | a `CHECK` constraint named `<table>_<column>_check` |
+//! | `json` | the field's type (any `Serialize + DeserializeOwned` type; `Option<T>` for a NULL-able column) is stored as a JSON document: `JSONB` on PostgreSQL, `TEXT` on SQLite. Its column handle is typed `Json<T>`. Needs orm's `json` feature; not on a key |
 //!
 //! ```
 //! # use orm_macros::Table;

@@ -131,3 +131,112 @@ pub fn check_column_types(dialect: &dyn Dialect, tables: &[&TableMeta]) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::ddl::{create_tables, drop_tables};
+    use crate::table::{ColumnMeta, TableMeta};
+
+    struct Pg;
+    impl Dialect for Pg {
+        fn name(&self) -> &'static str {
+            "pg"
+        }
+        fn write_placeholder(&self, n: usize, out: &mut String) {
+            out.push_str(&format!("${n}"));
+        }
+        fn max_binds(&self) -> usize {
+            65_535
+        }
+        fn column_type(&self, _: SqlType) -> &'static str {
+            "TEXT"
+        }
+        fn generated_key(&self, _: SqlType) -> &'static str {
+            "BIGINT"
+        }
+        fn write_column_type(&self, ty: SqlType, out: &mut String) {
+            match enum_type(self, ty) {
+                Some(name) => self.write_ident(name, out),
+                None => out.push_str("TEXT"),
+            }
+        }
+        fn arrays(&self) -> bool {
+            true
+        }
+        fn enum_types(&self) -> bool {
+            true
+        }
+    }
+
+    struct Lite;
+    impl Dialect for Lite {
+        fn name(&self) -> &'static str {
+            "lite"
+        }
+        fn write_placeholder(&self, _: usize, out: &mut String) {
+            out.push('?');
+        }
+        fn max_binds(&self) -> usize {
+            999
+        }
+        fn column_type(&self, _: SqlType) -> &'static str {
+            "TEXT"
+        }
+        fn generated_key(&self, _: SqlType) -> &'static str {
+            "INTEGER"
+        }
+    }
+
+    static MOOD: EnumMeta = EnumMeta {
+        rust_name: "Mood",
+        pg_type: Some("mood"),
+        labels: &["happy", "it's"],
+    };
+    static COLUMNS: [ColumnMeta; 2] = [
+        ColumnMeta::new("id", SqlType::I64),
+        ColumnMeta::new("mood", SqlType::Enum(&MOOD)),
+    ];
+    static A: TableMeta = TableMeta::new("a", "A", &COLUMNS, &[0], None);
+    static B: TableMeta = TableMeta::new("b", "B", &COLUMNS, &[0], None);
+    static ARRAYS: [ColumnMeta; 1] = [ColumnMeta::new("tags", SqlType::Array(&SqlType::Text))];
+    static C: TableMeta = TableMeta::new("c", "C", &ARRAYS, &[0], None);
+
+    #[test]
+    fn an_enum_type_is_created_once_before_its_tables_and_dropped_after_them() {
+        let create = create_tables(&Pg, &[&A, &B], false);
+        assert_eq!(create[0], r#"CREATE TYPE "mood" AS ENUM ('happy', 'it''s')"#);
+        assert_eq!(create.len(), 3);
+        assert!(create[1].contains(r#""mood" "mood" NOT NULL"#), "{}", create[1]);
+        let drop = drop_tables(&Pg, &[&A, &B], true);
+        assert_eq!(drop.last().map(String::as_str), Some(r#"DROP TYPE IF EXISTS "mood""#));
+        assert_eq!(drop.len(), 3);
+        let again = create_tables(&Pg, &[&A], true);
+        assert_eq!(
+            again[0],
+            r#"DO $orm$ BEGIN CREATE TYPE "mood" AS ENUM ('happy', 'it''s'); EXCEPTION WHEN duplicate_object THEN NULL; END $orm$"#
+        );
+    }
+
+    #[test]
+    fn without_enum_types_the_labels_are_checked_text() {
+        let create = create_tables(&Lite, &[&A], false);
+        assert_eq!(
+            create,
+            [r#"CREATE TABLE "a" ("id" TEXT NOT NULL, "mood" TEXT NOT NULL CHECK ("mood" IN ('happy', 'it''s')), CONSTRAINT "a_pkey" PRIMARY KEY ("id"))"#]
+        );
+        assert_eq!(drop_tables(&Lite, &[&A], false), [r#"DROP TABLE "a""#]);
+    }
+
+    #[test]
+    fn an_array_column_without_arrays_is_unsupported_naming_it() {
+        check_column_types(&Pg, &[&C]).unwrap();
+        match check_column_types(&Lite, &[&A, &C]) {
+            Err(Error::Unsupported { backend, what }) => {
+                assert_eq!(backend, "lite");
+                assert!(what.starts_with("array column `c.tags`: lite has no array type"), "{what}");
+            }
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
+}
