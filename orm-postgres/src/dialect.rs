@@ -138,11 +138,12 @@ mod tests {
             pg_type: Some("mo\"od"),
             labels: &["happy"],
         };
+        static MOOD_TYPE: SqlType = SqlType::Enum(&MOOD);
         let mut sql = String::new();
         for ty in [
             SqlType::Array(&SqlType::I64),
             SqlType::Enum(&MOOD),
-            SqlType::Array(&SqlType::Enum(&MOOD)),
+            SqlType::Array(&MOOD_TYPE),
         ] {
             PgDialect.write_column_type(ty, &mut sql);
             sql.push(' ');

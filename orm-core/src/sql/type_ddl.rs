@@ -205,11 +205,21 @@ mod tests {
     #[test]
     fn an_enum_type_is_created_once_before_its_tables_and_dropped_after_them() {
         let create = create_tables(&Pg, &[&A, &B], false);
-        assert_eq!(create[0], r#"CREATE TYPE "mood" AS ENUM ('happy', 'it''s')"#);
+        assert_eq!(
+            create[0],
+            r#"CREATE TYPE "mood" AS ENUM ('happy', 'it''s')"#
+        );
         assert_eq!(create.len(), 3);
-        assert!(create[1].contains(r#""mood" "mood" NOT NULL"#), "{}", create[1]);
+        assert!(
+            create[1].contains(r#""mood" "mood" NOT NULL"#),
+            "{}",
+            create[1]
+        );
         let drop = drop_tables(&Pg, &[&A, &B], true);
-        assert_eq!(drop.last().map(String::as_str), Some(r#"DROP TYPE IF EXISTS "mood""#));
+        assert_eq!(
+            drop.last().map(String::as_str),
+            Some(r#"DROP TYPE IF EXISTS "mood""#)
+        );
         assert_eq!(drop.len(), 3);
         let again = create_tables(&Pg, &[&A], true);
         assert_eq!(
@@ -223,7 +233,9 @@ mod tests {
         let create = create_tables(&Lite, &[&A], false);
         assert_eq!(
             create,
-            [r#"CREATE TABLE "a" ("id" TEXT NOT NULL, "mood" TEXT NOT NULL CHECK ("mood" IN ('happy', 'it''s')), CONSTRAINT "a_pkey" PRIMARY KEY ("id"))"#]
+            [
+                r#"CREATE TABLE "a" ("id" TEXT NOT NULL, "mood" TEXT NOT NULL CHECK ("mood" IN ('happy', 'it''s')), CONSTRAINT "a_pkey" PRIMARY KEY ("id"))"#
+            ]
         );
         assert_eq!(drop_tables(&Lite, &[&A], false), [r#"DROP TABLE "a""#]);
     }
@@ -234,7 +246,10 @@ mod tests {
         match check_column_types(&Lite, &[&A, &C]) {
             Err(Error::Unsupported { backend, what }) => {
                 assert_eq!(backend, "lite");
-                assert!(what.starts_with("array column `c.tags`: lite has no array type"), "{what}");
+                assert!(
+                    what.starts_with("array column `c.tags`: lite has no array type"),
+                    "{what}"
+                );
             }
             other => panic!("expected Unsupported, got {other:?}"),
         }
