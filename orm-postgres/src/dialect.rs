@@ -93,6 +93,21 @@ impl Dialect for PgDialect {
         }
     }
 
+    /// An array matches its element type followed by `[]`, an enum type
+    /// its name; other types their name, in any case.
+    fn column_type_matches(&self, declared: &str, ty: SqlType) -> bool {
+        match ty {
+            SqlType::Array(elem) => declared
+                .strip_suffix("[]")
+                .is_some_and(|d| self.column_type_matches(d, *elem)),
+            SqlType::Enum(EnumMeta {
+                pg_type: Some(name),
+                ..
+            }) => declared.eq_ignore_ascii_case(name),
+            _ => declared.eq_ignore_ascii_case(self.column_type(ty)),
+        }
+    }
+
     fn arrays(&self) -> bool {
         true
     }
@@ -149,6 +164,18 @@ mod tests {
             sql.push(' ');
         }
         assert_eq!(sql, r#"BIGINT[] "mo""od" "mo""od"[] "#);
+        // As inspection reads them back (format_type, upper-cased).
+        assert!(PgDialect.column_type_matches("BIGINT[]", SqlType::Array(&SqlType::I64)));
+        assert!(!PgDialect.column_type_matches("BIGINT", SqlType::Array(&SqlType::I64)));
+        static PLAIN: EnumMeta = EnumMeta {
+            rust_name: "Plain",
+            pg_type: Some("plain"),
+            labels: &["a"],
+        };
+        static PLAIN_TYPE: SqlType = SqlType::Enum(&PLAIN);
+        assert!(PgDialect.column_type_matches("PLAIN", PLAIN_TYPE));
+        assert!(PgDialect.column_type_matches("PLAIN[]", SqlType::Array(&PLAIN_TYPE)));
+        assert!(PgDialect.column_type_matches("TIME", SqlType::Time));
     }
 
     #[test]
