@@ -47,13 +47,16 @@
 //! |---|---|---|
 //! | `postgres` | yes | the PostgreSQL backend (tokio-postgres, deadpool-postgres) |
 //! | `sqlite` | yes | the SQLite backend (sqlx, bundled libsqlite3) |
-//! | `chrono` | no | `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` columns |
+//! | `chrono` | no | `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>` columns |
 //! | `uuid` | no | `uuid::Uuid` columns |
-//! | `json` | no | `serde_json::Value` columns |
+//! | `json` | no | `serde_json::Value` columns, and any serde type with `#[column(json)]` or [`Json<T>`](Json) (brings serde) |
 //! | `decimal` | no | `rust_decimal::Decimal` columns |
 //! | `documents` | no | schemaless document tables (the `documents` module), values as `serde_json::Value` |
 //!
-//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature.
+//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature;
+//! nor do arrays (`Vec<T>` columns, PostgreSQL) and Rust enums
+//! (`#[derive(SqlEnum)]`). The guide's column types chapter lists every type
+//! per backend.
 //!
 //! # Behavior
 //!
