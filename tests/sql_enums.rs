@@ -121,3 +121,41 @@ both!(async fn an_unknown_stored_label_is_a_decode_error_naming_the_column_and_t
     }
     Ok(())
 });
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "moods")]
+struct MoodLog {
+    #[column(primary_key)]
+    id: i64,
+    moods: Vec<Mood>,
+}
+
+both!(async fn a_vec_of_an_enum_is_an_array_of_its_enum_type_on_postgres(db, kind) {
+    if kind == Kind::Sqlite {
+        // No arrays on SQLite (tests/arrays.rs); the refusal names the column.
+        let err = db.create_tables(&[MoodLog::table()]).await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { backend: "sqlite", .. }), "{err:?}");
+        return Ok(());
+    }
+    db.create_tables(&[MoodLog::table()]).await?;
+    let mut s = db.session();
+    let rows = [
+        MoodLog { id: 1, moods: vec![Mood::Sad, Mood::Happy, Mood::Sad] },
+        MoodLog { id: 2, moods: vec![] },
+    ];
+    s.insert::<MoodLog>().values(&rows).execute().await?;
+    assert_eq!(s.select::<MoodLog>().order_by(MoodLog::id).all().await?, rows);
+    let (declared,): (String,) = s
+        .raw("SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+              WHERE attrelid = 'moods'::regclass AND attname = 'moods'")
+        .fetch_one()
+        .await?;
+    assert_eq!(declared, "mood[]");
+    let ids: Vec<(i64,)> = s
+        .raw("SELECT id FROM moods WHERE $1 = ANY(moods)")
+        .bind(Mood::Happy)
+        .fetch_all()
+        .await?;
+    assert_eq!(ids, [(1,)]);
+    Ok(())
+});
