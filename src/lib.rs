@@ -47,13 +47,16 @@
 //! |---|---|---|
 //! | `postgres` | yes | the PostgreSQL backend (tokio-postgres, deadpool-postgres) |
 //! | `sqlite` | yes | the SQLite backend (sqlx, bundled libsqlite3) |
-//! | `chrono` | no | `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` columns |
+//! | `chrono` | no | `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>` columns |
 //! | `uuid` | no | `uuid::Uuid` columns |
-//! | `json` | no | `serde_json::Value` columns |
+//! | `json` | no | `serde_json::Value` columns, and any serde type with `#[column(json)]` or [`Json<T>`](Json) (brings serde) |
 //! | `decimal` | no | `rust_decimal::Decimal` columns |
 //! | `documents` | no | schemaless document tables (the `documents` module), values as `serde_json::Value` |
 //!
-//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature.
+//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature;
+//! nor do arrays (`Vec<T>` columns, PostgreSQL) and Rust enums
+//! (`#[derive(SqlEnum)]`). The guide's column types chapter lists every type
+//! per backend.
 //!
 //! # Behavior
 //!
@@ -126,6 +129,8 @@ pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
 pub use orm_core::session::{AdvisoryKey, AdvisoryScope, ListenEvent, Listener, Notification};
+#[cfg(feature = "json")]
+pub use orm_core::Json;
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
@@ -135,7 +140,8 @@ pub use orm_core::{
     ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType, SqlValue, StatementLog,
     SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
-pub use orm_macros::{FromRow, Table};
+pub use orm_core::{Array, ArrayElement, EnumMeta, SqlEnum};
+pub use orm_macros::{FromRow, SqlEnum, Table};
 
 #[cfg(feature = "postgres")]
 pub use orm_postgres as postgres;
@@ -174,10 +180,13 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::Json;
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
         CopyFormat, Cursor, Database, Direction, Error, Expr, FromRow, HasMany, IsolationLevel,
-        Record, Result, RetryPolicy, Session, SessionState, SqlValue, SubSelect, Table, TxOptions,
+        Record, Result, RetryPolicy, Session, SessionState, SqlEnum, SqlValue, SubSelect, Table,
+        TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

@@ -52,13 +52,17 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+pub mod array;
 pub mod blobs;
 pub mod constraint;
 #[cfg(feature = "documents")]
 pub mod documents;
+pub mod enums;
 pub mod error;
 pub mod expr;
 pub mod inspect;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod query;
 pub mod record;
 pub mod relation;
@@ -69,11 +73,15 @@ pub mod table;
 pub mod types;
 pub mod value;
 
+pub use array::{Array, ArrayElement};
+pub use enums::{EnumMeta, SqlEnum};
 pub use error::{Error, Result, Violation};
 pub use expr::{
     avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
     IntoExpr, Node, Order, SubSelect,
 };
+#[cfg(feature = "json")]
+pub use json::Json;
 pub use query::{
     many, Cursor, Delete, Direction, Eager, Insert, JoinSelect, Many, Raw, ResultColumn, Select,
     Shaped, Truncate, Update,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::row::{column_index, column_not_found, FromRow, Row};
 use crate::types::{NotNull, SqlValue};
@@ -266,6 +267,17 @@ impl Row for Record {
     }
 
     #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        const EXPECTED: &str = "chrono::NaiveTime";
+        match self.at(idx)? {
+            None => Ok(None),
+            Some(Value::Time(t)) => Ok(Some(*t)),
+            Some(Value::Text(t)) => self.parsed(idx, EXPECTED, t, str::parse),
+            Some(_) => Err(self.mismatch(idx, EXPECTED)),
+        }
+    }
+
+    #[cfg(feature = "chrono")]
     fn get_datetime(&self, idx: usize) -> Result<Option<chrono::NaiveDateTime>> {
         const EXPECTED: &str = "chrono::NaiveDateTime";
         match self.at(idx)? {
@@ -326,6 +338,31 @@ impl Row for Record {
             Some(_) => Err(self.mismatch(idx, EXPECTED)),
         }
     }
+
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        self.array_row(idx)
+    }
+}
+
+impl Record {
+    /// The elements of array column `idx` as a row of their own, each named
+    /// `column[n]` (1-based, as SQL counts) for errors.
+    fn array_row(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        match self.at(idx)? {
+            None => Ok(None),
+            Some(Value::Array(array)) => {
+                let name = self.column_name(idx);
+                let columns = (1..=array.items().len())
+                    .map(|n| format!("{name}[{n}]"))
+                    .collect();
+                Ok(Some(Box::new(Record {
+                    columns,
+                    values: array.items().to_vec(),
+                })))
+            }
+            Some(_) => Err(self.mismatch(idx, "Vec<T>")),
+        }
+    }
 }
 
 impl FromRow for Record {
@@ -349,6 +386,11 @@ fn read_value<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Value> {
             found: "a type orm has no Rust carrier for: cast it in SQL, e.g. `x::text`".into(),
         });
     };
+    read_as(row, idx, ty)
+}
+
+/// Reads column `idx` of `row` as a value of `ty`.
+fn read_as<R: Row + ?Sized>(row: &R, idx: usize, ty: SqlType) -> Result<Value> {
     fn or_null<T>(v: Option<T>, ty: SqlType, wrap: impl FnOnce(T) -> Value) -> Value {
         v.map_or(Value::Null(ty), wrap)
     }
@@ -364,6 +406,8 @@ fn read_value<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Value> {
         #[cfg(feature = "chrono")]
         SqlType::Date => or_null(row.get_date(idx)?, ty, Value::Date),
         #[cfg(feature = "chrono")]
+        SqlType::Time => or_null(row.get_time(idx)?, ty, Value::Time),
+        #[cfg(feature = "chrono")]
         SqlType::DateTime => or_null(row.get_datetime(idx)?, ty, Value::DateTime),
         #[cfg(feature = "chrono")]
         SqlType::Timestamptz => or_null(row.get_timestamptz(idx)?, ty, Value::Timestamptz),
@@ -373,6 +417,15 @@ fn read_value<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Value> {
         SqlType::Json => or_null(row.get_json(idx)?, ty, Value::Json),
         #[cfg(feature = "decimal")]
         SqlType::Decimal => or_null(row.get_decimal(idx)?, ty, Value::Decimal),
+        SqlType::Array(elem) => match row.get_array(idx)? {
+            None => Value::Null(ty),
+            Some(items) => {
+                let values = (0..items.len())
+                    .map(|i| read_as(&*items, i, *elem))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Array(Array::from_values(elem, values))
+            }
+        },
         #[allow(unreachable_patterns)] // types whose feature is off
         _ => {
             return Err(Error::Decode {

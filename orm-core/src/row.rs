@@ -52,6 +52,11 @@ pub trait Row {
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         Err(unsupported(self, idx, "chrono::NaiveDate"))
     }
+    /// A time-of-day column.
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        Err(unsupported(self, idx, "chrono::NaiveTime"))
+    }
     /// A timestamp-without-time-zone column.
     #[cfg(feature = "chrono")]
     fn get_datetime(&self, idx: usize) -> Result<Option<chrono::NaiveDateTime>> {
@@ -76,6 +81,19 @@ pub trait Row {
     #[cfg(feature = "decimal")]
     fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
         Err(unsupported(self, idx, "rust_decimal::Decimal"))
+    }
+    /// An array column, as a row whose columns are the array's elements
+    /// (all named like the array column), read with the same getters; `Ok(None)`
+    /// for NULL. The default is [`Error::Unsupported`]: a backend without
+    /// arrays (SQLite).
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        Err(Error::Unsupported {
+            backend: "this backend",
+            what: format!(
+                "reading array column `{}`: this database has no array type",
+                self.column_name(idx)
+            ),
+        })
     }
 }
 

@@ -96,6 +96,7 @@
 #![forbid(unsafe_code)]
 
 mod advisory;
+mod array;
 mod backend;
 pub mod bind;
 mod connection;

@@ -19,12 +19,17 @@
 //! | `get_uuid` (uuid) | `uuid` |
 //! | `get_json` (json) | `json`, `jsonb` |
 //! | `get_decimal` (decimal) | `numeric` |
+//! | `get_time` (chrono) | `time` |
+//! | `get_array` | any one-dimensional array type; its elements read with the getters above |
 //!
+//! `get_str` also reads enum types (their labels).
 //! Integer and float getters widen: an `int4` identity key reads through
 //! `get_i64`. They never narrow.
 
 use orm_core::{Error, Result, Row, SqlType};
-use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::types::{FromSql, Kind, Type};
+
+use crate::array::PgArray;
 
 /// A column's bytes as the server sent them (binary format), `None` for
 /// NULL: the common types are decoded from these directly, with one type
@@ -158,6 +163,39 @@ impl PgRow {
 /// The dialect-neutral type of a PostgreSQL type, when orm has a Rust
 /// carrier for it.
 pub(crate) fn sql_type(ty: &Type) -> Option<SqlType> {
+    match ty.kind() {
+        Kind::Array(member) => element_type(member).map(SqlType::Array),
+        _ => scalar_type(ty),
+    }
+}
+
+/// The `'static` element type of an array column (arrays of arrays are not read).
+fn element_type(member: &Type) -> Option<&'static SqlType> {
+    // Each arm is a constant, promoted to a `'static`.
+    Some(match scalar_type(member)? {
+        SqlType::Bool => &SqlType::Bool,
+        SqlType::I16 => &SqlType::I16,
+        SqlType::I32 => &SqlType::I32,
+        SqlType::I64 => &SqlType::I64,
+        SqlType::F32 => &SqlType::F32,
+        SqlType::F64 => &SqlType::F64,
+        SqlType::Text => &SqlType::Text,
+        SqlType::Bytes => &SqlType::Bytes,
+        SqlType::Date => &SqlType::Date,
+        SqlType::Time => &SqlType::Time,
+        SqlType::DateTime => &SqlType::DateTime,
+        SqlType::Timestamptz => &SqlType::Timestamptz,
+        SqlType::Uuid => &SqlType::Uuid,
+        SqlType::Decimal => &SqlType::Decimal,
+        _ => return None,
+    })
+}
+
+fn scalar_type(ty: &Type) -> Option<SqlType> {
+    // An enum's label reads as text.
+    if matches!(ty.kind(), Kind::Enum(_)) {
+        return Some(SqlType::Text);
+    }
     Some(match *ty {
         Type::BOOL => SqlType::Bool,
         Type::INT2 => SqlType::I16,
@@ -168,6 +206,7 @@ pub(crate) fn sql_type(ty: &Type) -> Option<SqlType> {
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => SqlType::Text,
         Type::BYTEA => SqlType::Bytes,
         Type::DATE => SqlType::Date,
+        Type::TIME => SqlType::Time,
         Type::TIMESTAMP => SqlType::DateTime,
         Type::TIMESTAMPTZ => SqlType::Timestamptz,
         Type::UUID => SqlType::Uuid,
@@ -253,6 +292,13 @@ impl Row for PgRow {
                     Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
                 },
             },
+            _ if matches!(ty.kind(), Kind::Enum(_)) => match raw {
+                None => Ok(None),
+                Some(raw) => match std::str::from_utf8(raw) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
+                },
+            },
             // citext and the other types text decodes from.
             _ => self.read(idx, EXPECTED),
         }
@@ -265,6 +311,11 @@ impl Row for PgRow {
     #[cfg(feature = "chrono")]
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         self.read(idx, "chrono::NaiveDate")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.read(idx, "chrono::NaiveTime")
     }
 
     #[cfg(feature = "chrono")]
@@ -290,5 +341,20 @@ impl Row for PgRow {
     #[cfg(feature = "decimal")]
     fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
         self.read(idx, "rust_decimal::Decimal")
+    }
+
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        const EXPECTED: &str = "Vec<T>";
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        let Kind::Array(member) = ty.kind() else {
+            return Err(self.mismatch(idx, EXPECTED, ty));
+        };
+        match raw {
+            None => Ok(None),
+            Some(raw) => match PgArray::parse(self.column_name(idx), member, raw) {
+                Ok(array) => Ok(Some(Box::new(array))),
+                Err(why) => Err(self.invalid(idx, EXPECTED, ty, why)),
+            },
+        }
     }
 }

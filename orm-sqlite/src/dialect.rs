@@ -85,6 +85,7 @@ impl Dialect for SqliteDialect {
             SqlType::Uuid => "BLOB",
             SqlType::Json => "TEXT",
             SqlType::Decimal => "TEXT",
+            SqlType::Time | SqlType::Enum(_) => "TEXT",
             // A type added to the core after this backend was written: BLOB
             // affinity stores every value exactly as it is bound.
             _ => "BLOB",
@@ -315,6 +316,7 @@ mod tests {
             (SqlType::Uuid, "BLOB"),
             (SqlType::Json, "TEXT"),
             (SqlType::Decimal, "TEXT"),
+            (SqlType::Time, "TEXT"),
         ];
         for (ty, name) in expected {
             assert_eq!(d.column_type(ty), name, "{ty:?}");

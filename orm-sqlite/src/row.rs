@@ -255,6 +255,24 @@ impl Row for SqliteRow {
         self.decode(idx, "chrono::NaiveDate", &[Storage::Text])
     }
 
+    /// TEXT `HH:MM:SS[.fraction]`.
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.decode(idx, "chrono::NaiveTime", &[Storage::Text])
+    }
+
+    /// SQLite has no array type: [`Error::Unsupported`] naming the column.
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        Err(Error::Unsupported {
+            backend: "sqlite",
+            what: format!(
+                "reading array column `{}`: SQLite has no array type; store the list as JSON \
+                 with `#[column(json)]`",
+                self.column_name(idx)
+            ),
+        })
+    }
+
     /// TEXT as sqlx writes it, or a Unix time (INTEGER) or Julian day (REAL).
     #[cfg(feature = "chrono")]
     fn get_datetime(&self, idx: usize) -> Result<Option<chrono::NaiveDateTime>> {

@@ -217,6 +217,7 @@ impl<B: Backend> Session<B> {
         if_not_exists: bool,
     ) -> Result<()> {
         let dialect = self.db.backend().dialect();
+        crate::sql::type_ddl::check_column_types(dialect, tables)?;
         let statements = crate::sql::ddl::create_tables(dialect, tables, if_not_exists);
         self.run_batch(&statements).await
     }
