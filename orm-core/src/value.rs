@@ -49,6 +49,30 @@ pub enum SqlType {
 }
 
 impl SqlType {
+    /// This scalar type as a `&'static`, for [`SqlType::Array`]'s element;
+    /// `None` for the types that cannot be array elements (arrays, enums,
+    /// JSON).
+    pub fn as_element(self) -> Option<&'static SqlType> {
+        // Each arm is a constant, promoted to a `'static`.
+        Some(match self {
+            SqlType::Bool => &SqlType::Bool,
+            SqlType::I16 => &SqlType::I16,
+            SqlType::I32 => &SqlType::I32,
+            SqlType::I64 => &SqlType::I64,
+            SqlType::F32 => &SqlType::F32,
+            SqlType::F64 => &SqlType::F64,
+            SqlType::Text => &SqlType::Text,
+            SqlType::Bytes => &SqlType::Bytes,
+            SqlType::Date => &SqlType::Date,
+            SqlType::Time => &SqlType::Time,
+            SqlType::DateTime => &SqlType::DateTime,
+            SqlType::Timestamptz => &SqlType::Timestamptz,
+            SqlType::Uuid => &SqlType::Uuid,
+            SqlType::Decimal => &SqlType::Decimal,
+            _ => return None,
+        })
+    }
+
     /// A short name for messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -164,31 +164,9 @@ impl PgRow {
 /// carrier for it.
 pub(crate) fn sql_type(ty: &Type) -> Option<SqlType> {
     match ty.kind() {
-        Kind::Array(member) => element_type(member).map(SqlType::Array),
+        Kind::Array(member) => scalar_type(member)?.as_element().map(SqlType::Array),
         _ => scalar_type(ty),
     }
-}
-
-/// The `'static` element type of an array column (arrays of arrays are not read).
-fn element_type(member: &Type) -> Option<&'static SqlType> {
-    // Each arm is a constant, promoted to a `'static`.
-    Some(match scalar_type(member)? {
-        SqlType::Bool => &SqlType::Bool,
-        SqlType::I16 => &SqlType::I16,
-        SqlType::I32 => &SqlType::I32,
-        SqlType::I64 => &SqlType::I64,
-        SqlType::F32 => &SqlType::F32,
-        SqlType::F64 => &SqlType::F64,
-        SqlType::Text => &SqlType::Text,
-        SqlType::Bytes => &SqlType::Bytes,
-        SqlType::Date => &SqlType::Date,
-        SqlType::Time => &SqlType::Time,
-        SqlType::DateTime => &SqlType::DateTime,
-        SqlType::Timestamptz => &SqlType::Timestamptz,
-        SqlType::Uuid => &SqlType::Uuid,
-        SqlType::Decimal => &SqlType::Decimal,
-        _ => return None,
-    })
 }
 
 fn scalar_type(ty: &Type) -> Option<SqlType> {

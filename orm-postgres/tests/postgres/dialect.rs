@@ -108,3 +108,45 @@ fn create_table_ddl() {
         r#"DROP TABLE IF EXISTS "people""#
     );
 }
+
+#[test]
+fn a_list_of_values_is_one_array_parameter() {
+    let id = || Node::Column {
+        table: "people",
+        column: "id",
+    };
+    let list = |ids: &[i64]| ids.iter().map(|i| Node::Value(Value::I64(*i))).collect();
+    let cache = SqlCache::new();
+    let mut tree = SelectTree::new(Person::table());
+    tree.filter = Some(Node::in_list(id(), list(&[1, 2, 3]), false));
+    let compiled = compile(&tree, &PgDialect, &cache);
+    assert_eq!(
+        &*compiled.sql,
+        r#"SELECT "id", "name", "email", "karma" FROM "people" WHERE "id" = ANY($1)"#
+    );
+    let binds: Vec<Value> = compiled.binds.iter().map(ValueRef::to_owned).collect();
+    assert_eq!(binds, [Value::Array(orm_core::Array::of([1i64, 2, 3]))]);
+
+    // Another length compiles to the same text; NOT IN is `<> ALL`.
+    tree.filter = Some(Node::in_list(id(), list(&[9]), true));
+    let compiled = compile(&tree, &PgDialect, &cache);
+    assert_eq!(
+        &*compiled.sql,
+        r#"SELECT "id", "name", "email", "karma" FROM "people" WHERE "id" <> ALL($1)"#
+    );
+
+    // A NULL among the values keeps the list as it is.
+    tree.filter = Some(Node::in_list(
+        id(),
+        vec![
+            Node::Value(Value::I64(1)),
+            Node::Value(Value::Null(orm_core::SqlType::I64)),
+        ],
+        false,
+    ));
+    let compiled = compile(&tree, &PgDialect, &cache);
+    assert_eq!(
+        &*compiled.sql,
+        r#"SELECT "id", "name", "email", "karma" FROM "people" WHERE "id" IN ($1, $2)"#
+    );
+}
