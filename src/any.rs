@@ -4,9 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
+use orm_core::session::{AdvisoryKey, AdvisoryScope, Listener};
 use orm_core::{
-    Backend, ConnectOptions, Connection, Dialect, FromRow, PoolStatus, PreparedTransaction, Result,
-    Scheme, TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
+    Backend, ConnectOptions, Connection, CopyFormat, CopySource, Dialect, Direction, FromRow,
+    PoolStatus, PreparedTransaction, Result, ResultColumn, Scheme, SettingScope, Table, TableMeta,
+    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
 /// A backend chosen by URL: `postgres://` / `postgresql://` for PostgreSQL,
@@ -121,6 +124,10 @@ impl Backend for Any {
     async fn sleep(&self, duration: Duration) {
         dispatch!(self, b => b.sleep(duration).await)
     }
+
+    async fn listen(&self, channels: Vec<String>) -> Result<Listener> {
+        dispatch!(self, b => b.listen(channels).await)
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -201,6 +208,27 @@ impl Connection for AnyConnection {
         dispatch!(self, c => c.fetch_stream(sql, binds))
     }
 
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        dispatch!(self, c => c.setting(name).await)
+    }
+
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> Result<()> {
+        dispatch!(self, c => c.set_setting(name, value, scope).await)
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, scope: SettingScope) -> Result<()> {
+        dispatch!(self, c => c.reset_setting(name, scope).await)
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        dispatch!(self, c => c.describe(sql).await)
+    }
+
     async fn truncate(
         &mut self,
         table: &'static TableMeta,
@@ -211,5 +239,68 @@ impl Connection for AnyConnection {
 
     fn discard(&mut self) {
         dispatch!(self, c => c.discard())
+    }
+
+    async fn advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<()> {
+        dispatch!(self, c => c.advisory_lock(key, scope).await)
+    }
+
+    async fn try_advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<bool> {
+        dispatch!(self, c => c.try_advisory_lock(key, scope).await)
+    }
+
+    async fn advisory_unlock(&mut self, key: AdvisoryKey) -> Result<bool> {
+        dispatch!(self, c => c.advisory_unlock(key).await)
+    }
+
+    async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
+        dispatch!(self, c => c.notify(channel, payload).await)
+    }
+
+    async fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> Result<()> {
+        dispatch!(self, c => c.declare_cursor(name, sql, binds, scroll).await)
+    }
+
+    async fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> Result<Vec<T>> {
+        dispatch!(self, c => c.fetch_cursor(name, direction).await)
+    }
+
+    async fn move_cursor<'a>(&'a mut self, name: &'a str, direction: Direction) -> Result<u64> {
+        dispatch!(self, c => c.move_cursor(name, direction).await)
+    }
+
+    async fn close_cursor<'a>(&'a mut self, name: &'a str) -> Result<()> {
+        dispatch!(self, c => c.close_cursor(name).await)
+    }
+
+    async fn copy_in<'a, T, R, S>(&'a mut self, columns: &'a [usize], rows: S) -> Result<u64>
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        dispatch!(self, c => c.copy_in::<T, R, S>(columns, rows).await)
+    }
+
+    async fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        dispatch!(self, c => c.copy_out(source, format, out).await)
     }
 }

@@ -48,13 +48,16 @@
 //! | `postgres` | yes | the PostgreSQL backend (tokio-postgres, deadpool-postgres) |
 //! | `sqlite` | yes | the SQLite backend (sqlx, bundled libsqlite3) |
 //! | `rusqlite` | no | SQLite also on rusqlite, a thread per connection and one reply per statement: `sqlite://app.db?executor=rusqlite` |
-//! | `chrono` | no | `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` columns |
+//! | `chrono` | no | `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>` columns |
 //! | `uuid` | no | `uuid::Uuid` columns |
-//! | `json` | no | `serde_json::Value` columns |
+//! | `json` | no | `serde_json::Value` columns, and any serde type with `#[column(json)]` or [`Json<T>`](Json) (brings serde) |
 //! | `decimal` | no | `rust_decimal::Decimal` columns |
 //! | `documents` | no | schemaless document tables (the `documents` module), values as `serde_json::Value` |
 //!
-//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature.
+//! Blob files ([`blobs`]: `session.create_blob()`, streamed in chunks) need no feature;
+//! nor do arrays (`Vec<T>` columns, PostgreSQL) and Rust enums
+//! (`#[derive(SqlEnum)]`). The guide's column types chapter lists every type
+//! per backend.
 //!
 //! # Behavior
 //!
@@ -103,6 +106,18 @@
 //! [`migrate`] applies versioned migrations (SQL files and Rust functions),
 //! and writes new ones from the difference between models and database.
 //! The `orm` command line (crate `orm-cli`) drives the same runner.
+//!
+//! # LISTEN/NOTIFY and advisory locks (PostgreSQL)
+//!
+//! [`Session::notify`](orm_core::Session::notify) sends a notification with
+//! the session's transaction (delivered on commit, never on rollback);
+//! [`Database::listen`](orm_core::Database::listen) streams them on a
+//! connection of its own that reconnects by itself. Advisory locks are taken
+//! on integer or named keys ([`AdvisoryKey`]), for a session
+//! ([`Database::advisory_lock`](orm_core::Database::advisory_lock), a guard)
+//! or for a transaction
+//! ([`Session::advisory_xact_lock`](orm_core::Session::advisory_xact_lock)).
+//! On SQLite each is [`Error::Unsupported`].
 
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -114,15 +129,20 @@ pub use any::{Any, AnyConnection};
 pub use orm_core::blobs::{self, BlobFile};
 #[cfg(feature = "documents")]
 pub use orm_core::documents::{self, Allowed, Document, IntoData};
+pub use orm_core::session::{AdvisoryKey, AdvisoryScope, ListenEvent, Listener, Notification};
+#[cfg(feature = "json")]
+pub use orm_core::Json;
 pub use orm_core::{
     avg, count, count_all, count_distinct, error, exists, expr, inspect, many, max, min, query,
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
-    Connection, DefaultValue, Error, Expr, ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta,
-    IntoExpr, IsolationLevel, LockMode, Many, Node, Order, PoolStatus, PreparedTransaction,
-    ReferentialAction, Result, RetryPolicy, Row, SessionState, SqlType, SqlValue, SubSelect, Table,
-    TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
+    Connection, CopyFormat, CopySource, Cursor, DefaultValue, Direction, Error, Expr,
+    ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr, IsolationLevel, LockMode,
+    Many, Node, Order, PoolStatus, PreparedTransaction, Record, ReferentialAction, Result,
+    ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType, SqlValue, StatementLog,
+    SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
 };
-pub use orm_macros::Table;
+pub use orm_core::{Array, ArrayElement, EnumMeta, SqlEnum};
+pub use orm_macros::{FromRow, SqlEnum, Table};
 
 #[cfg(feature = "postgres")]
 pub use orm_postgres as postgres;
@@ -145,6 +165,9 @@ pub type Eager<'s, T, L> = orm_core::Eager<'s, T, Any, L>;
 pub type Insert<'s, 'r, T> = orm_core::Insert<'s, 'r, T, Any>;
 /// A bulk `UPDATE` being built on a [`Session`].
 pub type Update<'s, T, F = orm_core::query::Unfiltered> = orm_core::Update<'s, T, Any, F>;
+/// A session-level advisory lock held until released (PostgreSQL): see
+/// [`Database::advisory_lock`](orm_core::Database::advisory_lock).
+pub type AdvisoryLock = orm_core::AdvisoryLock<Any>;
 /// A nested transaction (a savepoint) of a [`Session`]: see [`Session::nested`](orm_core::Session::nested).
 pub type Nested<'s> = orm_core::Nested<'s, Any>;
 /// A bulk `DELETE` being built on a [`Session`].
@@ -158,10 +181,13 @@ pub type DocumentQuery<'q> = orm_core::documents::DocumentQuery<'q, Any>;
 
 /// The names most programs need: `use orm::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::Json;
     pub use crate::{
         avg, count, count_all, count_distinct, exists, many, max, min, sum, BelongsTo, Column,
-        Database, Error, Expr, FromRow, HasMany, IsolationLevel, Result, RetryPolicy, Session,
-        SessionState, SqlValue, SubSelect, Table, TxOptions,
+        CopyFormat, Cursor, Database, Direction, Error, Expr, FromRow, HasMany, IsolationLevel,
+        Record, Result, RetryPolicy, Session, SessionState, SqlEnum, SqlValue, SubSelect, Table,
+        TxOptions,
     };
     pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 }

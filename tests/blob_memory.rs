@@ -18,6 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use common::memory::{peak_rss, reset_peak_rss};
 use orm::prelude::*;
 use tokio::io::{AsyncRead, ReadBuf};
 
@@ -55,19 +56,6 @@ impl AsyncRead for Generated {
         self.pos += n as u64;
         Poll::Ready(Ok(()))
     }
-}
-
-/// The process's peak resident memory in bytes since the last reset.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Resets the peak to the current resident memory (Linux 4.0+).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 both!(#[ignore] async fn a_256_mib_blob_round_trips_in_under_64_mib_of_memory(db, kind) {

@@ -4,7 +4,9 @@
 mod common;
 
 use common::models::{seed_users, User};
+use common::Kind;
 use orm::prelude::*;
+use orm::{Record, SqlType};
 
 both!(async fn raw_queries_bind_values_and_decode_tuples_and_models(db, kind) {
     seed_users(&db).await?;
@@ -74,5 +76,126 @@ both!(async fn raw_stream_yields_rows(db, kind) {
         .try_collect()
         .await?;
     assert_eq!(names, [("ann".to_string(),), ("cid".to_string(),), ("dee".to_string(),)]);
+    Ok(())
+});
+
+both!(async fn raw_rows_fetch_as_records_read_by_name_or_index(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let rows: Vec<Record> = s
+        .raw("SELECT id, name, email, karma FROM users WHERE karma > $1 ORDER BY id")
+        .bind(2)
+        .fetch_all()
+        .await?;
+    assert_eq!(rows.len(), 3);
+    let ann = &rows[0];
+    assert_eq!(ann.columns(), ["id", "name", "email", "karma"]);
+    assert_eq!(ann.get::<i64>("id")?, 1);
+    assert_eq!(ann.get::<String>(1)?, "ann");
+    assert_eq!(ann.get::<i32>("karma")?, 3);
+    assert_eq!(ann.get_opt::<String>("email")?.as_deref(), Some("ann@example.com"));
+    assert_eq!(rows[1].get_opt::<String>("email")?, None);
+    assert_eq!(rows[1].get::<Option<String>>("email")?, None);
+    assert_eq!(rows[2].get::<String>("name")?, "dee");
+
+    let one: Record = s.raw("SELECT name FROM users WHERE id = $1").bind(2_i64).fetch_one().await?;
+    assert_eq!(one.get::<String>("name")?, "bob");
+    let none: Option<Record> = s.raw("SELECT name FROM users WHERE id = $1").bind(99_i64).fetch_optional().await?;
+    assert_eq!(none, None);
+    let streamed: Vec<Record> = s.raw("SELECT name FROM users ORDER BY name DESC").fetch_stream().try_collect().await?;
+    let names: Vec<String> = streamed.iter().map(|r| r.get("name")).collect::<Result<_>>()?;
+    assert_eq!(names, ["dee", "cid", "bob", "ann"]);
+    Ok(())
+});
+
+both!(async fn a_record_read_as_the_wrong_type_is_a_decode_error_naming_the_column(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let row: Record = s.raw("SELECT name, email FROM users WHERE name = 'bob'").fetch_one().await?;
+    match row.get::<i64>("name").unwrap_err() {
+        Error::Decode { column, expected, found } => {
+            assert_eq!((column.as_str(), expected, found.as_str()), ("name", "i64", "text \"bob\""));
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match row.get::<String>("email").unwrap_err() {
+        Error::Decode { column, found, .. } => assert_eq!((column.as_str(), found.as_str()), ("email", "NULL")),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    Ok(())
+});
+
+both!(async fn an_unknown_record_column_is_an_error_listing_the_columns(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let row: Record = s.raw("SELECT id, name FROM users WHERE name = 'ann'").fetch_one().await?;
+    let err = row.get::<i64>("karma").unwrap_err();
+    assert!(matches!(&err, Error::ColumnNotFound { column, columns } if column == "`karma`" && columns == "id, name"), "{err:?}");
+    let err = row.get::<i64>(2).unwrap_err();
+    assert_eq!(err.to_string(), "no column #2 in the row: its columns are id, name");
+    Ok(())
+});
+
+#[derive(FromRow, Debug, PartialEq)]
+struct Karma {
+    name: String,
+    #[row(rename = "points")]
+    karma: i64,
+    email: Option<String>,
+}
+
+both!(async fn rows_decode_into_a_struct_deriving_from_row_by_column_name(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    // Columns in another order than the fields, one renamed, one extra.
+    let rows: Vec<Karma> = s
+        .raw("SELECT email, id, CAST(karma AS BIGINT) AS points, name FROM users WHERE karma >= $1 ORDER BY name")
+        .bind(5)
+        .fetch_all()
+        .await?;
+    assert_eq!(rows, [
+        Karma { name: "cid".into(), karma: 7, email: None },
+        Karma { name: "dee".into(), karma: 5, email: Some("dee@example.com".into()) },
+    ]);
+    let record: Record = s.raw("SELECT name, CAST(karma AS BIGINT) AS points, email FROM users WHERE name = 'ann'").fetch_one().await?;
+    assert_eq!(record.decode::<Karma>()?, Karma { name: "ann".into(), karma: 3, email: Some("ann@example.com".into()) });
+    let err = s.raw("SELECT name, email FROM users").fetch_all::<Karma>().await.unwrap_err();
+    assert!(matches!(&err, Error::ColumnNotFound { column, columns } if column == "`points`" && columns == "name, email"), "{err:?}");
+    Ok(())
+});
+
+both!(async fn describe_reports_columns_and_types_without_running_the_statement(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let columns = s.raw("DELETE FROM users WHERE karma > $1 RETURNING id, name, karma").describe().await?;
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "name", "karma"]);
+    let types: Vec<Option<SqlType>> = columns.iter().map(|c| c.sql_type).collect();
+    let database_types: Vec<&str> = columns.iter().map(|c| c.database_type.as_str()).collect();
+    match kind {
+        Kind::Postgres => {
+            assert_eq!(types, [Some(SqlType::I64), Some(SqlType::Text), Some(SqlType::I32)]);
+            assert_eq!(database_types, ["int8", "text", "int4"]);
+        }
+        Kind::Sqlite => {
+            assert_eq!(types, [Some(SqlType::I64), Some(SqlType::Text), Some(SqlType::I64)]);
+            assert_eq!(database_types, ["INTEGER", "TEXT", "INTEGER"]);
+        }
+    }
+    // Nothing ran: every user is still there.
+    assert_eq!(s.select::<User>().count().await?, 4);
+    Ok(())
+});
+
+both!(async fn a_raw_insert_rolled_back_is_gone(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let n = s.raw("INSERT INTO users (name, karma) VALUES ($1, $2)").bind("eve").bind(9).execute().await?;
+    assert_eq!(n, 1);
+    let seen: Option<Record> = s.raw("SELECT name FROM users WHERE name = $1").bind("eve").fetch_optional().await?;
+    assert_eq!(seen.map(|r| r.get::<String>("name")).transpose()?.as_deref(), Some("eve"));
+    s.rollback().await?;
+    let after: Option<Record> = s.raw("SELECT name FROM users WHERE name = $1").bind("eve").fetch_optional().await?;
+    assert_eq!(after, None);
     Ok(())
 });

@@ -95,6 +95,35 @@ both!(async fn an_empty_in_list_matches_nothing(db, kind) {
     Ok(())
 });
 
+both!(async fn in_lists_of_any_length_and_not_in_lists_match_exactly(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    // On PostgreSQL each list is one array parameter (`= ANY($1)`), so the
+    // three lengths below run one prepared statement; the rows are the same.
+    for (ids, expected) in [
+        (vec![2i64], vec!["bob"]),
+        (vec![4, 1], vec!["ann", "dee"]),
+        (vec![1, 2, 3, 99], vec!["ann", "bob", "cid"]),
+    ] {
+        let rows = s.select::<User>().filter(User::id.in_list(ids.clone())).order_by(User::id).all().await?;
+        assert_eq!(names(&rows), expected);
+        let rows = s.select::<User>().filter(User::id.not_in_list(ids)).order_by(User::id).all().await?;
+        assert_eq!(rows.len(), 4 - expected.len());
+    }
+    // NULL in a list stays a plain IN list (NULL matches nothing).
+    let rows = s.select::<User>().filter(User::email.in_list([None, Some("ann@example.com".to_string())])).all().await?;
+    assert_eq!(names(&rows), ["ann"]);
+    // Lists combine with other filters and with the same list twice.
+    let rows = s
+        .select::<User>()
+        .filter(User::id.in_list([1i64, 2, 3]).and(User::name.not_in_list(["bob"])))
+        .order_by(User::id)
+        .all()
+        .await?;
+    assert_eq!(names(&rows), ["ann", "cid"]);
+    Ok(())
+});
+
 both!(async fn order_by_several_keys_in_both_directions(db, kind) {
     seed_users(&db).await?;
     let mut s = db.session();

@@ -182,6 +182,22 @@ pub enum Error {
         /// What the database held (its type, or NULL).
         found: String,
     },
+    /// A row was asked for a column it does not have (by name or by index).
+    #[error("no column {column} in the row: its columns are {columns}")]
+    ColumnNotFound {
+        /// The column asked for: `` `name` `` or `#index`.
+        column: String,
+        /// The row's column names, comma-separated.
+        columns: String,
+    },
+    /// A setting name or value refused before anything was sent.
+    #[error("invalid setting `{name}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name, as given.
+        name: String,
+        /// What is wrong, and what is accepted.
+        reason: String,
+    },
     /// A connection URL or option could not be used.
     #[error("invalid database URL `{url}`: {reason}")]
     InvalidUrl {
@@ -234,12 +250,23 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// Reading the data to store (the reader given to a blob file) failed.
-    #[error("I/O error while reading the data to store: {source}")]
+    /// Reading the data to store (the reader given to a blob file) or
+    /// writing data out (the writer given to a COPY out) failed.
+    #[error("I/O error while moving data between the program and the database: {source}")]
     Io {
-        /// The reader's error.
+        /// The reader's or writer's error.
         #[source]
         source: std::io::Error,
+    },
+    /// A server-side cursor was used after it was closed: by
+    /// `Cursor::close`, or by the end (commit or rollback) of the
+    /// transaction that declared it. Nothing was sent.
+    #[error("cursor `{name}` is closed: {reason}")]
+    CursorClosed {
+        /// The cursor's generated name.
+        name: String,
+        /// Why it is closed.
+        reason: &'static str,
     },
     /// A migration run stopped: the error is an `orm_migrate::MigrateError` (downcast it to match).
     #[error(transparent)]

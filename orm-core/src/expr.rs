@@ -22,8 +22,9 @@ pub use into::{Col, IntoExpr, IntoOrder, Operand, Order, Val};
 pub use sources::{At0, At1, At2, At3, Includes, Itself, Nowhere};
 pub use subquery::{exists, SubColumn, SubSelect};
 
+use crate::array::Array;
 use crate::query::SelectTree;
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// A binary operator in an expression tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +104,12 @@ pub enum Node {
     IsNull(Box<Node>, bool),
     /// `expr IN (list)` (or `NOT IN` when `negated`); never empty.
     InList(Box<Node>, Vec<Node>, bool),
+    /// `expr IN (values)` (or `NOT IN`) over values of one type: where the
+    /// database has arrays it binds them as one array parameter
+    /// (`= ANY($1)` / `<> ALL($1)`), so the statement is the same, and
+    /// prepared once, whatever the list's length. Never empty. Built by
+    /// [`Node::in_list`].
+    InValues(Box<Node>, Array, bool),
     /// `expr BETWEEN low AND high`
     Between(Box<Node>, Box<Node>, Box<Node>),
     /// An aggregate call: `COUNT(*)` when `arg` is `None`, `FUNC([DISTINCT] arg)`
@@ -121,6 +128,40 @@ pub enum Node {
     InSelect(Box<Node>, Box<SelectTree>, bool),
     /// `EXISTS (SELECT ..)`
     Exists(Box<SelectTree>),
+}
+
+impl Node {
+    /// `lhs IN (items)`, or `NOT IN` when `negated`. An empty list is a
+    /// constant (it matches nothing; negated, everything), since `IN ()` is
+    /// a syntax error. A list of non-NULL values of one element type becomes
+    /// [`Node::InValues`].
+    pub fn in_list(lhs: Node, items: Vec<Node>, negated: bool) -> Node {
+        let Some(first) = items.first() else {
+            return Node::Const(negated);
+        };
+        let same_type = |node: &Node, elem: &SqlType| match node {
+            Node::Value(v) => !v.is_null() && v.as_ref().sql_type() == *elem,
+            _ => false,
+        };
+        let elem = match first {
+            Node::Value(v) if !v.is_null() => v.as_ref().sql_type().as_element(),
+            _ => None,
+        }
+        .filter(|elem| items.iter().all(|node| same_type(node, elem)));
+        match elem {
+            Some(elem) => {
+                let values = items
+                    .into_iter()
+                    .filter_map(|node| match node {
+                        Node::Value(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect();
+                Node::InValues(Box::new(lhs), Array::from_values(elem, values), negated)
+            }
+            None => Node::InList(Box::new(lhs), items, negated),
+        }
+    }
 }
 
 /// A typed column handle: column of table `T` holding Rust type `V`.

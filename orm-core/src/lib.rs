@@ -52,14 +52,19 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+pub mod array;
 pub mod blobs;
 pub mod constraint;
 #[cfg(feature = "documents")]
 pub mod documents;
+pub mod enums;
 pub mod error;
 pub mod expr;
 pub mod inspect;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod query;
+pub mod record;
 pub mod relation;
 pub mod row;
 pub mod session;
@@ -68,20 +73,27 @@ pub mod table;
 pub mod types;
 pub mod value;
 
+pub use array::{Array, ArrayElement};
+pub use enums::{EnumMeta, SqlEnum};
 pub use error::{Error, Result, Violation};
 pub use expr::{
     avg, count, count_all, count_distinct, exists, max, min, sum, BinOp, Column, Expr, Includes,
     IntoExpr, Node, Order, SubSelect,
 };
+#[cfg(feature = "json")]
+pub use json::Json;
 pub use query::{
-    many, Delete, Eager, Insert, JoinSelect, Many, Raw, Select, Shaped, Truncate, Update,
+    many, Cursor, Delete, Direction, Eager, Insert, JoinSelect, Many, Raw, ResultColumn, Select,
+    Shaped, Truncate, Update,
 };
+pub use record::{ColumnIndex, Record};
 pub use relation::{BelongsTo, HasMany};
-pub use row::{FromRow, Row};
+pub use row::{column_index, FromRow, Row};
 pub use session::{
-    Backend, ConnectOptions, Connection, Database, IsolationLevel, LockMode, Nested, PoolStatus,
-    PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, TruncateOptions, TxOptions,
-    TxStatus,
+    AdvisoryKey, AdvisoryLock, AdvisoryScope, Backend, ConnectOptions, Connection, CopyFormat,
+    CopySource, Database, IsolationLevel, ListenEvent, Listener, LockMode, Nested, Notification,
+    PoolStatus, PreparedTransaction, RetryPolicy, Scheme, Session, SessionState, SettingScope,
+    StatementLog, TruncateOptions, TxOptions, TxStatus,
 };
 pub use sql::Dialect;
 pub use table::{

@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::types::SqlValue;
+use crate::value::SqlType;
 
 /// A row as a backend returns it, read by column index.
 ///
@@ -23,6 +24,13 @@ pub trait Row {
     }
     /// The name of column `idx`.
     fn column_name(&self, idx: usize) -> &str;
+    /// The dialect-neutral type of column `idx` in this row, when orm knows
+    /// it: what a [`Record`](crate::Record) decodes the column as. `None`
+    /// for a type orm has no carrier for (the default).
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        let _ = idx;
+        None
+    }
     /// A `bool` column.
     fn get_bool(&self, idx: usize) -> Result<Option<bool>>;
     /// A 16-bit integer column.
@@ -43,6 +51,11 @@ pub trait Row {
     #[cfg(feature = "chrono")]
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         Err(unsupported(self, idx, "chrono::NaiveDate"))
+    }
+    /// A time-of-day column.
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        Err(unsupported(self, idx, "chrono::NaiveTime"))
     }
     /// A timestamp-without-time-zone column.
     #[cfg(feature = "chrono")]
@@ -68,6 +81,40 @@ pub trait Row {
     #[cfg(feature = "decimal")]
     fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
         Err(unsupported(self, idx, "rust_decimal::Decimal"))
+    }
+    /// An array column, as a row whose columns are the array's elements
+    /// (all named like the array column), read with the same getters; `Ok(None)`
+    /// for NULL. The default is [`Error::Unsupported`]: a backend without
+    /// arrays (SQLite).
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        Err(Error::Unsupported {
+            backend: "this backend",
+            what: format!(
+                "reading array column `{}`: this database has no array type",
+                self.column_name(idx)
+            ),
+        })
+    }
+}
+
+/// The index of the column named `name` (the first, should several share
+/// it), or [`Error::ColumnNotFound`] listing the row's columns.
+pub fn column_index<R: Row + ?Sized>(row: &R, name: &str) -> Result<usize> {
+    (0..row.len())
+        .find(|&i| row.column_name(i) == name)
+        .ok_or_else(|| column_not_found(row, format!("`{name}`")))
+}
+
+/// [`Error::ColumnNotFound`] for `column` (`` `name` `` or `#index`).
+pub(crate) fn column_not_found<R: Row + ?Sized>(row: &R, column: String) -> Error {
+    let columns: Vec<&str> = (0..row.len()).map(|i| row.column_name(i)).collect();
+    Error::ColumnNotFound {
+        column,
+        columns: if columns.is_empty() {
+            "none".to_string()
+        } else {
+            columns.join(", ")
+        },
     }
 }
 

@@ -8,14 +8,19 @@ use crate::value::{SqlType, Value, ValueRef};
 ///
 /// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
 /// `Vec<u8>` and `Option<T>` of those; with features, for chrono's
-/// `NaiveDate`, `NaiveDateTime` and `DateTime<Utc>`, `uuid::Uuid`,
-/// `serde_json::Value` and `rust_decimal::Decimal`.
+/// `NaiveDate`, `NaiveTime`, `NaiveDateTime` and `DateTime<Utc>`,
+/// `uuid::Uuid`, `serde_json::Value` and `Json<T>` of any serde type, and
+/// `rust_decimal::Decimal`. `Vec<T>` of those is an array column
+/// (PostgreSQL), and `#[derive(SqlEnum)]` makes a fieldless enum a column
+/// type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported column type",
     note = "column types are bool, i16, i32, i64, f32, f64, String, Vec<u8> and Option<T> of those; \
-            with orm's features: chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc> (chrono), \
-            uuid::Uuid (uuid), serde_json::Value (json), rust_decimal::Decimal (decimal)"
+            with orm's features: chrono::NaiveDate, NaiveTime, NaiveDateTime, DateTime<Utc> (chrono), \
+            uuid::Uuid (uuid), serde_json::Value and Json<T> (json), rust_decimal::Decimal (decimal); \
+            Vec<T> of those (arrays); a fieldless enum with #[derive(SqlEnum)]; \
+            any serde type with #[column(json)]"
 )]
 pub trait SqlValue: Sized + Send + Sync + 'static {
     /// The column's SQL type.
@@ -97,6 +102,13 @@ copy_value!(
     Date,
     get_date,
     |_: &chrono::NaiveDate| false
+);
+#[cfg(feature = "chrono")]
+copy_value!(
+    chrono::NaiveTime,
+    Time,
+    get_time,
+    |_: &chrono::NaiveTime| false
 );
 #[cfg(feature = "chrono")]
 copy_value!(

@@ -1,5 +1,10 @@
 //! Values bound to statements: the SQL types orm knows and their Rust carriers.
 
+use crate::array::{Array, ArrayRef};
+use crate::enums::{EnumLabel, EnumMeta};
+#[cfg(feature = "json")]
+use crate::json::{JsonOwned, JsonRef};
+
 /// The SQL type of a column, independent of any dialect.
 ///
 /// Each dialect maps it to its own type name when it writes DDL.
@@ -34,9 +39,40 @@ pub enum SqlType {
     Json,
     /// An exact decimal number
     Decimal,
+    /// A time of day without time zone
+    Time,
+    /// A one-dimensional array of the element type (PostgreSQL only)
+    Array(&'static SqlType),
+    /// A Rust enum without fields, stored as text or as a PostgreSQL enum
+    /// type (`#[derive(SqlEnum)]`)
+    Enum(&'static EnumMeta),
 }
 
 impl SqlType {
+    /// This scalar type as a `&'static`, for [`SqlType::Array`]'s element;
+    /// `None` for the types that cannot be array elements (arrays, enums,
+    /// JSON).
+    pub fn as_element(self) -> Option<&'static SqlType> {
+        // Each arm is a constant, promoted to a `'static`.
+        Some(match self {
+            SqlType::Bool => &SqlType::Bool,
+            SqlType::I16 => &SqlType::I16,
+            SqlType::I32 => &SqlType::I32,
+            SqlType::I64 => &SqlType::I64,
+            SqlType::F32 => &SqlType::F32,
+            SqlType::F64 => &SqlType::F64,
+            SqlType::Text => &SqlType::Text,
+            SqlType::Bytes => &SqlType::Bytes,
+            SqlType::Date => &SqlType::Date,
+            SqlType::Time => &SqlType::Time,
+            SqlType::DateTime => &SqlType::DateTime,
+            SqlType::Timestamptz => &SqlType::Timestamptz,
+            SqlType::Uuid => &SqlType::Uuid,
+            SqlType::Decimal => &SqlType::Decimal,
+            _ => return None,
+        })
+    }
+
     /// A short name for messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +90,9 @@ impl SqlType {
             SqlType::Uuid => "uuid",
             SqlType::Json => "json",
             SqlType::Decimal => "decimal",
+            SqlType::Time => "time",
+            SqlType::Array(_) => "array",
+            SqlType::Enum(meta) => meta.rust_name,
         }
     }
 }
@@ -98,6 +137,16 @@ pub enum Value {
     /// decimal
     #[cfg(feature = "decimal")]
     Decimal(rust_decimal::Decimal),
+    /// time of day
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
+    /// an array: one parameter holding a list of values of one type
+    Array(Array),
+    /// a variant of a `#[derive(SqlEnum)]` enum
+    Label(EnumLabel),
+    /// a value of any `serde::Serialize` type, stored as JSON (`Json<T>`)
+    #[cfg(feature = "json")]
+    JsonOf(JsonOwned),
 }
 
 /// A borrowed value, as bound to a statement.
@@ -143,6 +192,16 @@ pub enum ValueRef<'a> {
     /// decimal
     #[cfg(feature = "decimal")]
     Decimal(rust_decimal::Decimal),
+    /// time of day
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
+    /// an array, borrowed from a `Vec<T>` or an owned [`Array`]
+    Array(ArrayRef<'a>),
+    /// a variant of a `#[derive(SqlEnum)]` enum
+    Label(EnumLabel),
+    /// a value of any `serde::Serialize` type, serialized when it is bound
+    #[cfg(feature = "json")]
+    JsonOf(JsonRef<'a>),
 }
 
 impl Value {
@@ -170,6 +229,12 @@ impl Value {
             Value::Json(v) => ValueRef::Json(v),
             #[cfg(feature = "decimal")]
             Value::Decimal(v) => ValueRef::Decimal(*v),
+            #[cfg(feature = "chrono")]
+            Value::Time(v) => ValueRef::Time(*v),
+            Value::Array(v) => ValueRef::Array(v.as_ref()),
+            Value::Label(v) => ValueRef::Label(*v),
+            #[cfg(feature = "json")]
+            Value::JsonOf(v) => ValueRef::JsonOf(v.as_ref()),
         }
     }
 
@@ -204,6 +269,12 @@ impl ValueRef<'_> {
             ValueRef::Json(v) => Value::Json(v.clone()),
             #[cfg(feature = "decimal")]
             ValueRef::Decimal(v) => Value::Decimal(v),
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(v) => Value::Time(v),
+            ValueRef::Array(v) => Value::Array(v.to_owned()),
+            ValueRef::Label(v) => Value::Label(v),
+            #[cfg(feature = "json")]
+            ValueRef::JsonOf(v) => Value::JsonOf(v.to_owned()),
         }
     }
 
@@ -236,6 +307,12 @@ impl ValueRef<'_> {
             ValueRef::Json(_) => SqlType::Json,
             #[cfg(feature = "decimal")]
             ValueRef::Decimal(_) => SqlType::Decimal,
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(_) => SqlType::Time,
+            ValueRef::Array(v) => v.sql_type(),
+            ValueRef::Label(v) => SqlType::Enum(v.meta),
+            #[cfg(feature = "json")]
+            ValueRef::JsonOf(_) => SqlType::Json,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::model::{DefaultKind, DefaultLit};
 
 /// The keys `#[column(...)]` accepts.
 const COLUMN_KEYS: &str =
-    "name, primary_key, auto, unique, index, default, references, on_delete, on_update, check";
+    "name, primary_key, auto, unique, index, default, references, on_delete, on_update, check, json";
 
 /// `#[column(...)]`, merged over every occurrence on a field.
 #[derive(Default)]
@@ -37,6 +37,8 @@ pub struct ColumnAttrs {
     pub on_update: Option<ActionLit>,
     /// `check = "sql"`
     pub check: Option<LitStr>,
+    /// `json`, at its key.
+    pub json: Option<Span>,
 }
 
 impl ColumnAttrs {
@@ -66,6 +68,10 @@ impl ColumnAttrs {
                         out.auto = Some(meta.path.span());
                     }
                     "unique" => out.unique = flag(&meta, out.unique)?,
+                    "json" => {
+                        flag(&meta, out.json.is_some())?;
+                        out.json = Some(meta.path.span());
+                    }
                     "index" => out.index = flag(&meta, out.index)?,
                     "default" => {
                         once(&meta, out.default.is_some(), "column")?;

@@ -8,7 +8,7 @@
 //! column is reported there, with `SqlValue`'s own message.
 
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
@@ -38,8 +38,50 @@ pub fn expand(model: &TableModel) -> TokenStream {
 
 /// `<FieldTy as SqlValue>`, spanned on the field's type.
 pub fn as_sql_value(krate: &syn::Path, field: &FieldModel) -> TokenStream {
-    let ty = &field.ty;
-    quote_spanned!(ty.span()=> <#ty as #krate::SqlValue>)
+    let ty = column_type(krate, field);
+    quote_spanned!(field.ty.span()=> <#ty as #krate::SqlValue>)
+}
+
+/// The column's Rust type: the field's, or `Json<T>` (`Option<Json<U>>`)
+/// for a `#[column(json)]` field.
+pub fn column_type(krate: &syn::Path, field: &FieldModel) -> TokenStream {
+    match &field.json {
+        None => field.ty.to_token_stream(),
+        Some(json) => {
+            let inner = &json.inner;
+            let span = field.ty.span();
+            if json.nullable {
+                quote_spanned!(span=> ::core::option::Option<#krate::Json<#inner>>)
+            } else {
+                quote_spanned!(span=> #krate::Json<#inner>)
+            }
+        }
+    }
+}
+
+/// The expression binding field `name` of `self`.
+fn field_value(krate: &syn::Path, field: &FieldModel) -> TokenStream {
+    let name = &field.ident;
+    match &field.json {
+        None => {
+            let ty = as_sql_value(krate, field);
+            quote!(#ty::to_value(&self.#name))
+        }
+        Some(json) if json.nullable => quote!(#krate::json::optional_field_value(&self.#name)),
+        Some(_) => quote!(#krate::json::field_value(&self.#name)),
+    }
+}
+
+/// The expression decoding field `field` from column `idx` of `row`.
+fn field_decode(krate: &syn::Path, field: &FieldModel, idx: usize) -> TokenStream {
+    match &field.json {
+        None => {
+            let ty = as_sql_value(krate, field);
+            quote!(#ty::decode(row, #idx)?)
+        }
+        Some(json) if json.nullable => quote!(#krate::json::decode_optional_field(row, #idx)?),
+        Some(_) => quote!(#krate::json::decode_field(row, #idx)?),
+    }
 }
 
 /// `impl User { pub const id: Column<User, i64> = ...; }`
@@ -48,7 +90,8 @@ fn column_consts(model: &TableModel) -> TokenStream {
     let ident = &model.ident;
     let table = &model.name;
     let consts = model.fields.iter().map(|f| {
-        let (vis, name, ty, column) = (&f.vis, &f.ident, &f.ty, &f.column);
+        let (vis, name, column) = (&f.vis, &f.ident, &f.column);
+        let ty = column_type(krate, f);
         let doc = format!("Column `{table}.{column}`.");
         quote! {
             #[doc = #doc]
@@ -204,8 +247,8 @@ fn from_row(model: &TableModel) -> TokenStream {
     let ident = &model.ident;
     let fields = model.fields.iter().enumerate().map(|(idx, f)| {
         let name = &f.ident;
-        let ty = as_sql_value(krate, f);
-        quote!(#name: #ty::decode(row, #idx)?)
+        let decode = field_decode(krate, f, idx);
+        quote!(#name: #decode)
     });
     quote! {
         #[automatically_derived]
@@ -224,9 +267,8 @@ fn table_impl(model: &TableModel) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
     let arms = model.fields.iter().enumerate().map(|(idx, f)| {
-        let name = &f.ident;
-        let ty = as_sql_value(krate, f);
-        quote!(#idx => #ty::to_value(&self.#name),)
+        let value = field_value(krate, f);
+        quote!(#idx => #value,)
     });
     let (has_key, set_key) = match model.generated {
         None => (

@@ -64,6 +64,7 @@
 //! | `references = Model` | a foreign key to `Model`'s primary key (`Self` for the struct itself), named `<table>_<column>_fkey`; also implements `BelongsTo<Model>` (unless two keys reference the same model), so eager loading and joins know the relation |
 //! | `on_delete = "..."`, `on_update = "..."` | the foreign key's actions: `"cascade"`, `"set null"`, `"set default"`, `"restrict"` or `"no action"` (the default); `"set null"` needs an `Option<T>` field |
 //! | `check = "sql"` | a `CHECK` constraint named `<table>_<column>_check` |
+//! | `json` | the field's type (any `Serialize + DeserializeOwned` type; `Option<T>` for a NULL-able column) is stored as a JSON document: `JSONB` on PostgreSQL, `TEXT` on SQLite. Its column handle is typed `Json<T>`. Needs orm's `json` feature; not on a key |
 //!
 //! ```
 //! # use orm_macros::Table;
@@ -138,6 +139,10 @@ mod constraint_codegen;
 mod constraints;
 mod model;
 mod relation_codegen;
+mod row_codegen;
+mod row_model;
+mod sql_enum;
+mod sql_enum_codegen;
 mod table_attr;
 #[cfg(test)]
 mod tests;
@@ -146,6 +151,7 @@ use proc_macro2::TokenStream;
 use syn::DeriveInput;
 
 use crate::model::TableModel;
+use crate::row_model::RowModel;
 
 /// Derives `Table` and `FromRow` for a struct, and gives it one column handle
 /// per field. See the [crate documentation](crate) for the attributes.
@@ -157,8 +163,76 @@ pub fn derive_table(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
         .into()
 }
 
+/// Derives `SqlEnum` and `SqlValue` for a fieldless enum, making it a column
+/// type: stored as the text of its variants' labels, or as a PostgreSQL enum
+/// type with `#[sql_enum(pg_type = "mood")]`.
+///
+/// ```
+/// # use orm_macros::SqlEnum;
+/// # use orm_core::{SqlEnum as _, SqlType, SqlValue};
+/// #[derive(SqlEnum, Debug, Clone, Copy, PartialEq)]
+/// #[sql_enum(rename_all = "snake_case", pg_type = "mood")]
+/// # #[sql_enum(crate = "orm_core")]
+/// pub enum Mood {
+///     Happy,
+///     #[sql_enum(rename = "blue")]
+///     FeelingSad,
+///     NotSure,
+/// }
+///
+/// assert_eq!(Mood::META.labels, ["happy", "blue", "not_sure"]);
+/// assert_eq!(Mood::META.pg_type, Some("mood"));
+/// assert_eq!(Mood::from_label("not_sure"), Some(Mood::NotSure));
+/// assert_eq!(Mood::FeelingSad.label(), "blue");
+/// assert!(matches!(Mood::SQL_TYPE, SqlType::Enum(_)));
+/// ```
+///
+/// On the enum, `#[sql_enum(...)]` takes `rename_all` (`"lowercase"`,
+/// `"UPPERCASE"`, `"snake_case"`, `"SCREAMING_SNAKE_CASE"`, `"kebab-case"`;
+/// default: the variant's name as written), `pg_type = "name"` (the
+/// PostgreSQL enum type, created by `create_tables` before the tables that
+/// use it) and `crate = "path"`; on a variant, `rename = "label"`. Variants
+/// with fields, generic enums, empty enums and two variants with one label
+/// are compile errors.
+#[proc_macro_derive(SqlEnum, attributes(sql_enum))]
+pub fn derive_sql_enum(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    syn::parse2::<DeriveInput>(input.into())
+        .and_then(|input| sql_enum::EnumModel::parse(&input))
+        .map(|model| sql_enum_codegen::expand(&model))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
 /// Parses the input into a model, then generates the code.
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let model = TableModel::parse(input)?;
     Ok(codegen::expand(&model))
+}
+
+/// Derives `FromRow` for a struct with named fields, reading each field from
+/// the result column of the same name (in any order, extra columns
+/// ignored), so raw SQL can fetch straight into it:
+///
+/// ```
+/// # use orm_macros::FromRow;
+/// #[derive(FromRow)]
+/// # #[row(crate = "orm_core")]
+/// struct Karma {
+///     name: String,
+///     #[row(rename = "sum")] // read column `sum` into `total`
+///     total: Option<i64>,
+/// }
+/// ```
+///
+/// A missing column is an `Error::ColumnNotFound` naming it; a value of the
+/// wrong type an `Error::Decode` naming the column. On the struct,
+/// `#[row(crate = "path")]` says where orm's items are (default
+/// `::orm::__private`).
+#[proc_macro_derive(FromRow, attributes(row))]
+pub fn derive_from_row(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    syn::parse2::<DeriveInput>(input.into())
+        .and_then(|input| RowModel::parse(&input))
+        .map(|model| row_codegen::expand(&model))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

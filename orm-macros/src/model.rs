@@ -58,6 +58,17 @@ pub struct FieldModel {
     pub on_update: Option<ActionLit>,
     /// `#[column(check = "...")]`.
     pub check: Option<syn::LitStr>,
+    /// `#[column(json)]`: the field's type is stored as a JSON document.
+    pub json: Option<JsonField>,
+}
+
+/// A `#[column(json)]` field: its type `T`, or `U` when it is `Option<U>`.
+#[derive(Debug)]
+pub struct JsonField {
+    /// The type serialized: the field's type, or the `U` of `Option<U>`.
+    pub inner: Type,
+    /// True when the field is `Option<U>` (a NULL-able column).
+    pub nullable: bool,
 }
 
 /// A database-generated key (`#[column(auto)]`).
@@ -198,6 +209,13 @@ impl FieldModel {
                 }
             },
         };
+        if let (Some(span), true) = (attrs.json, attrs.primary_key || attrs.references.is_some()) {
+            return Err(syn::Error::new(
+                span,
+                "a JSON column cannot be a key: remove `json`, or store the key in a column of its own",
+            ));
+        }
+        let json = attrs.json.map(|_| json_field(&field.ty));
         if let (Some(_), Some(default)) = (auto, &attrs.default) {
             return Err(syn::Error::new(
                 default.span,
@@ -218,7 +236,33 @@ impl FieldModel {
             on_delete: attrs.on_delete,
             on_update: attrs.on_update,
             check: attrs.check,
+            json,
         })
+    }
+}
+
+/// The JSON storage of a field of type `ty`: `Option<U>` (written so, by its
+/// last path segment) is a NULL-able column of `U`.
+fn json_field(ty: &Type) -> JsonField {
+    if let Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if let (true, syn::PathArguments::AngleBracketed(args)) =
+                (last.ident == "Option", &last.arguments)
+            {
+                if let [syn::GenericArgument::Type(inner)] =
+                    args.args.iter().collect::<Vec<_>>().as_slice()
+                {
+                    return JsonField {
+                        inner: inner.clone(),
+                        nullable: true,
+                    };
+                }
+            }
+        }
+    }
+    JsonField {
+        inner: ty.clone(),
+        nullable: false,
     }
 }
 

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use orm_core::session::Listener;
 use orm_core::{Backend, ConnectOptions, Dialect, Error, PoolStatus, Result};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::Config;
@@ -80,7 +81,7 @@ fn parse_config(options: &ConnectOptions) -> Result<Config> {
         url: options.redacted_url(),
         reason,
     };
-    let config = Config::from_str(&options.url).map_err(|e| {
+    let mut config = Config::from_str(&options.url).map_err(|e| {
         invalid(match std::error::Error::source(&e) {
             Some(cause) => format!("{e}: {cause}"),
             None => e.to_string(),
@@ -105,6 +106,14 @@ fn parse_config(options: &ConnectOptions) -> Result<Config> {
         return Err(invalid(
             "sslmode=require is not supported: this backend connects without TLS".into(),
         ));
+    }
+    if let Some(schemas) = &options.search_path {
+        let search_path = crate::settings::search_path_option(schemas);
+        let combined = match config.get_options() {
+            Some(given) if !given.is_empty() => format!("{given} {search_path}"),
+            _ => search_path,
+        };
+        config.options(combined);
     }
     if options.max_connections == Some(0) {
         return Err(invalid("max_connections must be at least 1".into()));
@@ -173,6 +182,10 @@ impl Backend for Postgres {
 
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await
+    }
+
+    async fn listen(&self, channels: Vec<String>) -> Result<Listener> {
+        crate::listen::listen(self.pool.manager().config().clone(), channels).await
     }
 }
 

@@ -19,6 +19,10 @@
 //! | `Uuid` | `uuid` |
 //! | `Json` | `json`, `jsonb` |
 //! | `Decimal` | `numeric` |
+//! | `Time` | `time` |
+//! | `Array` | an array type whose elements each value fits, by the rules above |
+//! | `Label` (a `#[derive(SqlEnum)]` variant) | an enum type, and the text types |
+//! | `JsonOf` (a serde value) | `json`, `jsonb` |
 //!
 //! Any other pairing (an `I64` for an `int4` parameter, say) is an
 //! [`Error::InvalidBind`] naming the parameter and both types; nothing is
@@ -31,9 +35,10 @@
 
 use std::fmt;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
+use orm_core::array::ArrayRef;
 use orm_core::{Dialect, Error, Result, ValueRef};
-use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::types::{IsNull, Kind, ToSql, Type};
 
 use crate::PgDialect;
 
@@ -77,12 +82,26 @@ fn fit(value: &ValueRef<'_>, ty: &Type) -> Fit {
         ValueRef::Json(_) => yes(<serde_json::Value as ToSql>::accepts(ty)),
         #[cfg(feature = "decimal")]
         ValueRef::Decimal(_) => yes(<rust_decimal::Decimal as ToSql>::accepts(ty)),
+        #[cfg(feature = "chrono")]
+        ValueRef::Time(_) => yes(<chrono::NaiveTime as ToSql>::accepts(ty)),
+        ValueRef::Array(array) => match ty.kind() {
+            Kind::Array(member) => array.iter().fold(Fit::Yes, |acc, v| match acc {
+                Fit::Yes => fit(&v, member),
+                other => other,
+            }),
+            _ => Fit::No,
+        },
+        ValueRef::Label(_) => {
+            yes(matches!(ty.kind(), Kind::Enum(_)) || <&str as ToSql>::accepts(ty))
+        }
+        #[cfg(feature = "json")]
+        ValueRef::JsonOf(_) => yes(matches!(*ty, Type::JSON | Type::JSONB)),
         _ => Fit::Unknown,
     }
 }
 
 /// Checks what can be checked of `binds` before anything is sent: their
-/// number, and text free of NUL bytes.
+/// number, text free of NUL bytes, and serde values that serialize.
 pub(crate) fn precheck<'v>(binds: impl ExactSizeIterator<Item = ValueRef<'v>>) -> Result<()> {
     let max = PgDialect.max_binds();
     if binds.len() > max {
@@ -92,16 +111,33 @@ pub(crate) fn precheck<'v>(binds: impl ExactSizeIterator<Item = ValueRef<'v>>) -
         });
     }
     for (i, value) in binds.enumerate() {
-        if let ValueRef::Text(text) = value {
-            if let Some(at) = text.find('\0') {
+        #[cfg(feature = "json")]
+        if let ValueRef::JsonOf(json) = value {
+            // Serialized again as it is sent: checking here gives the error
+            // its parameter, and sends nothing.
+            if let Err(e) = json.to_json() {
                 return Err(Error::InvalidBind {
                     parameter: i + 1,
-                    reason: format!(
-                        "the text holds a NUL character (at byte {at}), which PostgreSQL cannot store: \
-                         bind it as bytes, or remove it"
-                    ),
+                    reason: format!("the value cannot be serialized to JSON: {e}"),
                 });
             }
+        }
+        let nul = match value {
+            ValueRef::Text(text) => text.find('\0'),
+            ValueRef::Array(array) => array.iter().find_map(|v| match v {
+                ValueRef::Text(text) => text.find('\0'),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let Some(at) = nul {
+            return Err(Error::InvalidBind {
+                parameter: i + 1,
+                reason: format!(
+                    "the text holds a NUL character (at byte {at}), which PostgreSQL cannot store: \
+                     bind it as bytes, or remove it"
+                ),
+            });
         }
     }
     Ok(())
@@ -213,6 +249,24 @@ impl ToSql for PgBind<'_> {
             ValueRef::Json(v) => v.to_sql(ty, out),
             #[cfg(feature = "decimal")]
             ValueRef::Decimal(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(v) => v.to_sql(ty, out),
+            ValueRef::Array(array) => encode_array(array, ty, out),
+            // An enum's binary form is its label, as text's is the text.
+            ValueRef::Label(v) => {
+                out.put_slice(v.label.as_bytes());
+                Ok(IsNull::No)
+            }
+            #[cfg(feature = "json")]
+            ValueRef::JsonOf(v) => {
+                let text = v.to_json()?;
+                if *ty == Type::JSONB {
+                    // jsonb's binary format: a version byte, then the text.
+                    out.put_u8(1);
+                }
+                out.put_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
             _ => Err(Box::new(unsupported(&self.0))),
         }
     }
@@ -226,6 +280,38 @@ impl ToSql for PgBind<'_> {
         // `to_sql` checks the value itself.
         self.to_sql(ty, out)
     }
+}
+
+/// A one-dimensional array in PostgreSQL's binary format: the header, then
+/// each element as its length (-1 for NULL) and its own binary form.
+fn encode_array(array: ArrayRef<'_>, ty: &Type, out: &mut BytesMut) -> EncodeResult {
+    let Kind::Array(member) = ty.kind() else {
+        return Err(Box::new(BindMismatch {
+            value: "array",
+            param: ty.name().to_string(),
+        }));
+    };
+    let len = i32::try_from(array.len())?;
+    out.put_i32(1); // dimensions
+    out.put_i32(i32::from(array.iter().any(|v| v.is_null())));
+    out.put_u32(member.oid());
+    out.put_i32(len);
+    out.put_i32(1); // lower bound
+    for value in array.iter() {
+        let at = out.len();
+        out.put_i32(0);
+        match PgBind(value).to_sql(member, out)? {
+            IsNull::Yes => {
+                out.truncate(at);
+                out.put_i32(-1);
+            }
+            IsNull::No => {
+                let written = i32::try_from(out.len() - at - 4)?;
+                out[at..at + 4].copy_from_slice(&written.to_be_bytes());
+            }
+        }
+    }
+    Ok(IsNull::No)
 }
 
 #[cfg(test)]

@@ -8,11 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
 use futures_util::TryStreamExt;
-use orm_core::session::{controls_transaction, first_statement_controls_transaction};
+use orm_core::session::{
+    controls_transaction, first_statement_controls_transaction, AdvisoryKey, AdvisoryScope,
+};
 use orm_core::{
-    Connection, Dialect, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions,
-    TxOptions, TxStatus, Value, ValueRef,
+    Connection, CopyFormat, CopySource, Dialect, Direction, Error, FromRow, PreparedTransaction,
+    Result, ResultColumn, SettingScope, Table, TableMeta, TruncateOptions, TxOptions, TxStatus,
+    Value, ValueRef,
 };
 use tokio_postgres::{RowStream, Statement};
 
@@ -20,6 +24,7 @@ use crate::bind::{self, PgBind};
 use crate::error::{self, local_sqlstate};
 use crate::pipeline::with_begin;
 use crate::pool::{Object, PgClient};
+use crate::settings::changes_session_settings;
 use crate::{PgDialect, PgRow, Postgres};
 
 /// Runs `$work`, a statement of connection `$conn`, marked in flight and,
@@ -78,6 +83,12 @@ pub struct PgConnection {
     pub(crate) in_flight: bool,
     /// The raw client was handed out: what it ran is not known.
     pub(crate) escaped: bool,
+    /// Session-level advisory locks it may hold (see `advisory.rs`); a
+    /// `u32` fits in the padding after the flags.
+    pub(crate) advisory_locks: u32,
+    /// A setting was changed beyond the transaction: reset it before the
+    /// connection goes back to the pool.
+    pub(crate) settings_changed: bool,
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -101,6 +112,8 @@ impl PgConnection {
             discarded: false,
             in_flight: false,
             escaped: false,
+            advisory_locks: 0,
+            settings_changed: false,
         }
     }
 
@@ -143,6 +156,16 @@ impl PgConnection {
             Some(client) => Ok(client),
             None => Err(error::connection_lost("the connection was released")),
         }
+    }
+
+    /// The client, for the statements of COPY and cursors (`copy.rs`,
+    /// `cursor.rs`): every one of them goes through here, so that whatever
+    /// must precede a statement on this connection is done in one place.
+    pub(crate) async fn client_for_statement(&mut self) -> Result<&mut PgClient> {
+        // They run inside the session's transaction: a BEGIN still waiting
+        // for the transaction's first statement goes out first.
+        self.flush_begin().await?;
+        self.pooled()
     }
 
     /// True when the connection can no longer be used.
@@ -259,6 +282,9 @@ impl PgConnection {
         if controls {
             self.status = TxStatus::Unknown;
         }
+        if changes_session_settings(sql) {
+            self.settings_changed = true;
+        }
     }
 
     async fn run_execute(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
@@ -285,7 +311,11 @@ impl PgConnection {
         }
     }
 
-    async fn run_fetch<T: FromRow>(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<Vec<T>> {
+    pub(crate) async fn run_fetch<T: FromRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+    ) -> Result<Vec<T>> {
         let rows = self.start(sql, binds.iter().copied()).await?;
         let mut rows = pin!(rows);
         let mut out = Vec::new();
@@ -320,6 +350,17 @@ impl PgConnection {
             }
             return Ok(());
         }
+    }
+
+    /// The one way LISTEN/NOTIFY and advisory locks (`listen.rs`,
+    /// `advisory.rs`) run statements on this connection: as any query, in
+    /// its transaction.
+    pub(crate) async fn run_extra<T: FromRow + Send + 'static>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+    ) -> Result<Vec<T>> {
+        timed!(self, "a query", self.run_fetch(sql, binds))
     }
 
     /// Runs the first rows of a stream: prepares and starts the statement.
@@ -406,6 +447,31 @@ impl Connection for PgConnection {
         crate::stream::rows(self, sql, binds)
     }
 
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        timed!(self, "a query", self.read_setting(name))
+    }
+
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> Result<()> {
+        timed!(
+            self,
+            "a statement",
+            self.write_setting(name, Some(value), scope)
+        )
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, scope: SettingScope) -> Result<()> {
+        timed!(self, "a statement", self.write_setting(name, None, scope))
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        timed!(self, "a statement", self.describe_statement(sql))
+    }
+
     async fn truncate(
         &mut self,
         table: &'static TableMeta,
@@ -426,5 +492,68 @@ impl Connection for PgConnection {
 
     fn discard(&mut self) {
         self.discarded = true;
+    }
+
+    async fn advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<()> {
+        self.take_advisory(key, scope, true).await.map(drop)
+    }
+
+    async fn try_advisory_lock(&mut self, key: AdvisoryKey, scope: AdvisoryScope) -> Result<bool> {
+        self.take_advisory(key, scope, false).await
+    }
+
+    async fn advisory_unlock(&mut self, key: AdvisoryKey) -> Result<bool> {
+        self.release_advisory(key).await
+    }
+
+    async fn notify<'a>(&'a mut self, channel: &'a str, payload: &'a str) -> Result<()> {
+        self.send_notification(channel, payload).await
+    }
+
+    async fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> Result<()> {
+        self.declare(name, sql, binds, scroll).await
+    }
+
+    async fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> Result<Vec<T>> {
+        self.fetch_from(name, direction).await
+    }
+
+    async fn move_cursor<'a>(&'a mut self, name: &'a str, direction: Direction) -> Result<u64> {
+        self.move_in(name, direction).await
+    }
+
+    async fn close_cursor<'a>(&'a mut self, name: &'a str) -> Result<()> {
+        self.close_named(name).await
+    }
+
+    async fn copy_in<'a, T, R, S>(&'a mut self, columns: &'a [usize], rows: S) -> Result<u64>
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        self.copy_rows_in::<T, R, S>(columns, rows).await
+    }
+
+    async fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        self.copy_to(source, format, out).await
     }
 }

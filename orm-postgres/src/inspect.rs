@@ -3,8 +3,8 @@
 //! the `search_path` that exists).
 //!
 //! Types are printed by `format_type` and upper-cased, with the two
-//! timestamp types shortened to the names orm's DDL writes (`TIMESTAMP`,
-//! `TIMESTAMPTZ`). Identity and serial columns are reported as `auto`, a
+//! timestamp types and `time` shortened to the names orm's DDL writes
+//! (`TIMESTAMP`, `TIMESTAMPTZ`, `TIME`). Identity and serial columns are reported as `auto`, a
 //! serial's `nextval(..)` default left out.
 
 use orm_core::inspect::Catalog;
@@ -48,6 +48,7 @@ pub(crate) static CATALOG: Catalog = Catalog {
          CASE format_type(a.atttypid, a.atttypmod) \
            WHEN 'timestamp without time zone' THEN 'TIMESTAMP' \
            WHEN 'timestamp with time zone' THEN 'TIMESTAMPTZ' \
+           WHEN 'time without time zone' THEN 'TIME' \
            ELSE upper(format_type(a.atttypid, a.atttypmod)) END, \
          a.attnotnull, \
          CASE WHEN pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' THEN NULL \

@@ -76,7 +76,17 @@
 //!   the server roll back;
 //! - after [`discard`](orm_core::Connection::discard), an error that lost
 //!   the connection, or a reply that did not come within `query_timeout`:
-//!   it is closed (and a statement still running is cancelled).
+//!   it is closed (and a statement still running is cancelled);
+//! - holding a session-level advisory lock taken through
+//!   [`Connection::advisory_lock`](orm_core::Connection::advisory_lock) or
+//!   `try_advisory_lock` and not unlocked (or one whose lock statement was
+//!   interrupted): it is closed, which ends the lock with the session.
+//!   A connection that took no such lock costs no extra round trip.
+//!
+//! A listener ([`Database::listen`](orm_core::Database::listen)) has a
+//! connection of its own, outside the pool, read by a task that forwards
+//! notifications and reconnects (with back-off) when it is lost; dropping
+//! the listener closes it.
 //!
 //! A `COMMIT` that gets no reply (the connection lost, or `query_timeout`
 //! passed) is [`Error::CommitOutcomeUnknown`](orm_core::Error::CommitOutcomeUnknown):
@@ -96,23 +106,30 @@
 #![warn(missing_docs, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+mod advisory;
+mod array;
 mod backend;
 pub mod bind;
 mod connection;
+mod copy;
+mod cursor;
+mod describe;
 mod dialect;
 mod error;
 mod inspect;
+mod listen;
 mod pipeline;
 mod pool;
 mod release;
 pub mod row;
+mod settings;
 mod stream;
 mod transaction;
 
 pub use backend::{Postgres, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 pub use bind::PgBind;
 pub use connection::PgConnection;
-pub use dialect::PgDialect;
+pub use dialect::{PgDialect, COPY_THRESHOLD};
 pub use row::PgRow;
 
 /// tokio-postgres, re-exported for [`PgConnection::client`] and [`PgRow::get_ref`].

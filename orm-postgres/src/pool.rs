@@ -31,6 +31,11 @@ impl PgManager {
     pub(crate) fn new(config: Config) -> Self {
         PgManager { config }
     }
+
+    /// How connections are opened (the listener opens its own).
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
 }
 
 /// A connection as the pool holds it: the client and its prepared

@@ -15,19 +15,22 @@ impl Drop for PgConnection {
         let Some(object) = self.object.take() else {
             return;
         };
-        if self.discarded || object.client.is_closed() {
+        if self.discarded || object.client.is_closed() || self.may_hold_advisory_locks() {
+            // Closing also ends the session's advisory locks.
             close(object);
-        } else if self.outside_transaction() && !self.in_flight {
+        } else if self.outside_transaction() && !self.in_flight && !self.settings_changed {
             // Back to the pool as it is (a BEGIN never sent included): no
             // round trip.
             drop(object);
         } else {
+            let roll_back = !self.outside_transaction() || self.in_flight;
+            let reset = self.settings_changed;
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     // If the runtime shuts down before the task finishes, the
                     // guard is dropped with the task and closes the connection.
                     let guard = CloseUnlessReleased(Some(object));
-                    drop(runtime.spawn(roll_back_then_release(guard)));
+                    drop(runtime.spawn(clean_then_release(guard, roll_back, reset)));
                 }
                 // No runtime to roll back on: closing the socket makes the
                 // server roll back.
@@ -53,16 +56,25 @@ impl Drop for CloseUnlessReleased {
     }
 }
 
-async fn roll_back_then_release(mut guard: CloseUnlessReleased) {
+/// Rolls back (`roll_back`) and resets every setting changed beyond a
+/// transaction (`reset`, `RESET ALL`: back to the values the connection
+/// started with, its startup `search_path` included), then returns the
+/// connection to the pool; it is closed instead if either fails.
+async fn clean_then_release(mut guard: CloseUnlessReleased, roll_back: bool, reset: bool) {
     let Some(object) = guard.0.as_ref() else {
         return;
     };
-    let rolled_back =
-        tokio::time::timeout(ROLLBACK_TIMEOUT, object.client.batch_execute("ROLLBACK"))
+    let run = |sql: &'static str| async move {
+        tokio::time::timeout(ROLLBACK_TIMEOUT, object.client.batch_execute(sql))
             .await
-            .is_ok_and(|r| r.is_ok());
-    if rolled_back {
-        // Back to the pool, outside any transaction.
-        drop(guard.0.take());
+            .is_ok_and(|r| r.is_ok())
+    };
+    if roll_back && !run("ROLLBACK").await {
+        return;
     }
+    if reset && !run("RESET ALL").await {
+        return;
+    }
+    // Back to the pool, outside any transaction, with its own settings.
+    drop(guard.0.take());
 }

@@ -19,12 +19,17 @@
 //! | `get_uuid` (uuid) | `uuid` |
 //! | `get_json` (json) | `json`, `jsonb` |
 //! | `get_decimal` (decimal) | `numeric` |
+//! | `get_time` (chrono) | `time` |
+//! | `get_array` | any one-dimensional array type; its elements read with the getters above |
 //!
+//! `get_str` also reads enum types (their labels).
 //! Integer and float getters widen: an `int4` identity key reads through
 //! `get_i64`. They never narrow.
 
-use orm_core::{Error, Result, Row};
-use tokio_postgres::types::{FromSql, Type};
+use orm_core::{Error, Result, Row, SqlType};
+use tokio_postgres::types::{FromSql, Kind, Type};
+
+use crate::array::PgArray;
 
 /// A column's bytes as the server sent them (binary format), `None` for
 /// NULL: the common types are decoded from these directly, with one type
@@ -155,6 +160,41 @@ impl PgRow {
     }
 }
 
+/// The dialect-neutral type of a PostgreSQL type, when orm has a Rust
+/// carrier for it.
+pub(crate) fn sql_type(ty: &Type) -> Option<SqlType> {
+    match ty.kind() {
+        Kind::Array(member) => scalar_type(member)?.as_element().map(SqlType::Array),
+        _ => scalar_type(ty),
+    }
+}
+
+fn scalar_type(ty: &Type) -> Option<SqlType> {
+    // An enum's label reads as text.
+    if matches!(ty.kind(), Kind::Enum(_)) {
+        return Some(SqlType::Text);
+    }
+    Some(match *ty {
+        Type::BOOL => SqlType::Bool,
+        Type::INT2 => SqlType::I16,
+        Type::INT4 => SqlType::I32,
+        Type::INT8 => SqlType::I64,
+        Type::FLOAT4 => SqlType::F32,
+        Type::FLOAT8 => SqlType::F64,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => SqlType::Text,
+        Type::BYTEA => SqlType::Bytes,
+        Type::DATE => SqlType::Date,
+        Type::TIME => SqlType::Time,
+        Type::TIMESTAMP => SqlType::DateTime,
+        Type::TIMESTAMPTZ => SqlType::Timestamptz,
+        Type::UUID => SqlType::Uuid,
+        Type::JSON | Type::JSONB => SqlType::Json,
+        Type::NUMERIC => SqlType::Decimal,
+        _ if ty.name() == "citext" => SqlType::Text,
+        _ => return None,
+    })
+}
+
 impl From<tokio_postgres::Row> for PgRow {
     fn from(row: tokio_postgres::Row) -> Self {
         PgRow(row)
@@ -171,6 +211,10 @@ impl Row for PgRow {
             .columns()
             .get(idx)
             .map_or("<no such column>", |c| c.name())
+    }
+
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        self.0.columns().get(idx).and_then(|c| sql_type(c.type_()))
     }
 
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
@@ -226,6 +270,13 @@ impl Row for PgRow {
                     Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
                 },
             },
+            _ if matches!(ty.kind(), Kind::Enum(_)) => match raw {
+                None => Ok(None),
+                Some(raw) => match std::str::from_utf8(raw) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) => Err(self.invalid(idx, EXPECTED, ty, e)),
+                },
+            },
             // citext and the other types text decodes from.
             _ => self.read(idx, EXPECTED),
         }
@@ -238,6 +289,11 @@ impl Row for PgRow {
     #[cfg(feature = "chrono")]
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         self.read(idx, "chrono::NaiveDate")
+    }
+
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.read(idx, "chrono::NaiveTime")
     }
 
     #[cfg(feature = "chrono")]
@@ -263,5 +319,20 @@ impl Row for PgRow {
     #[cfg(feature = "decimal")]
     fn get_decimal(&self, idx: usize) -> Result<Option<rust_decimal::Decimal>> {
         self.read(idx, "rust_decimal::Decimal")
+    }
+
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        const EXPECTED: &str = "Vec<T>";
+        let (ty, raw) = self.raw(idx, EXPECTED)?;
+        let Kind::Array(member) = ty.kind() else {
+            return Err(self.mismatch(idx, EXPECTED, ty));
+        };
+        match raw {
+            None => Ok(None),
+            Some(raw) => match PgArray::parse(self.column_name(idx), member, raw) {
+                Ok(array) => Ok(Some(Box::new(array))),
+                Err(why) => Err(self.invalid(idx, EXPECTED, ty, why)),
+            },
+        }
     }
 }

@@ -25,11 +25,18 @@ pub(crate) fn bind_all<'q>(sql: &'q str, binds: &[ValueRef<'q>]) -> Result<Sqlit
     }
     binds
         .iter()
-        .try_fold(sqlx::query(sql), |query, value| bind(query, *value))
+        .enumerate()
+        .try_fold(sqlx::query(sql), |query, (i, value)| {
+            bind(query, i + 1, *value)
+        })
 }
 
-/// Binds one value.
-fn bind<'q>(query: SqliteQuery<'q>, value: ValueRef<'q>) -> Result<SqliteQuery<'q>> {
+/// Binds one value, the `parameter`th (1-based).
+fn bind<'q>(
+    query: SqliteQuery<'q>,
+    parameter: usize,
+    value: ValueRef<'q>,
+) -> Result<SqliteQuery<'q>> {
     Ok(match value {
         // SQLite's NULL carries no type.
         ValueRef::Null(_) => query.bind(None::<i64>),
@@ -53,6 +60,23 @@ fn bind<'q>(query: SqliteQuery<'q>, value: ValueRef<'q>) -> Result<SqliteQuery<'
         ValueRef::Json(v) => query.bind(v.to_string()),
         #[cfg(feature = "decimal")]
         ValueRef::Decimal(v) => query.bind(v.to_string()),
+        #[cfg(feature = "chrono")]
+        ValueRef::Time(v) => query.bind(v),
+        ValueRef::Label(v) => query.bind(v.label),
+        #[cfg(feature = "json")]
+        ValueRef::JsonOf(v) => query.bind(v.to_json().map_err(|e| Error::InvalidBind {
+            parameter,
+            reason: format!("the value cannot be serialized to JSON: {e}"),
+        })?),
+        ValueRef::Array(_) => {
+            return Err(Error::Unsupported {
+                backend: "sqlite",
+                what: format!(
+                    "binding an array (parameter {parameter}): SQLite has no array type; \
+                     store the list as JSON with `#[column(json)]`"
+                ),
+            })
+        }
         // A variant of a feature this crate was built without, or one added
         // to the core after this backend was written.
         other => {
@@ -75,7 +99,7 @@ fn bind<'q>(query: SqliteQuery<'q>, value: ValueRef<'q>) -> Result<SqliteQuery<'
 fn feature_of(value: ValueRef<'_>) -> Option<&'static str> {
     use orm_core::SqlType;
     match value.sql_type() {
-        SqlType::Date | SqlType::DateTime | SqlType::Timestamptz => Some("chrono"),
+        SqlType::Date | SqlType::DateTime | SqlType::Timestamptz | SqlType::Time => Some("chrono"),
         SqlType::Uuid => Some("uuid"),
         SqlType::Json => Some("json"),
         SqlType::Decimal => Some("decimal"),

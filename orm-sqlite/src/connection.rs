@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
-use orm_core::session::controls_transaction;
+use orm_core::session::{controls_transaction, AdvisoryKey, AdvisoryScope};
 use orm_core::{
-    Connection, Error, FromRow, PreparedTransaction, Result, TableMeta, TruncateOptions, TxOptions,
-    TxStatus, Value, ValueRef,
+    Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
+    TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
@@ -57,6 +57,9 @@ pub struct SqliteConn {
     pub(crate) reading: bool,
     /// How long to wait for any one statement.
     pub(crate) query_timeout: Option<Duration>,
+    /// Pragmas changed by `set_setting`, with the values to restore before
+    /// the connection goes back to the pool.
+    pub(crate) restore: Vec<(String, String)>,
 }
 
 impl fmt::Debug for SqliteConn {
@@ -84,6 +87,7 @@ impl SqliteConn {
             deferred: false,
             reading: false,
             query_timeout,
+            restore: Vec::new(),
         }
     }
 
@@ -269,6 +273,29 @@ impl Connection for SqliteConn {
         }))
     }
 
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        self.read_pragma(name).await
+    }
+
+    /// `PRAGMA name = value`, whatever the scope: a pragma belongs to the
+    /// connection, and is restored when the connection goes back to the pool.
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        _scope: SettingScope,
+    ) -> Result<()> {
+        self.write_pragma(name, value).await
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, _scope: SettingScope) -> Result<()> {
+        Err(crate::settings::no_reset(name))
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        self.describe_statement(sql).await
+    }
+
     async fn truncate(
         &mut self,
         table: &'static TableMeta,
@@ -279,6 +306,22 @@ impl Connection for SqliteConn {
 
     fn discard(&mut self) {
         self.discarded = true;
+    }
+
+    async fn advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<()> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn try_advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn advisory_unlock(&mut self, _: AdvisoryKey) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn notify<'a>(&'a mut self, _: &'a str, _: &'a str) -> Result<()> {
+        Err(postgres_only("LISTEN/NOTIFY"))
     }
 }
 
@@ -305,6 +348,14 @@ pub(crate) fn before_statement(
 fn released() -> Error {
     Error::ConnectionLost {
         source: "the connection was already released".into(),
+    }
+}
+
+/// A PostgreSQL feature SQLite has no counterpart for.
+pub(crate) fn postgres_only(what: &str) -> Error {
+    Error::Unsupported {
+        backend: "sqlite",
+        what: format!("{what}: a PostgreSQL feature SQLite has no counterpart for"),
     }
 }
 

@@ -85,6 +85,7 @@ impl Dialect for SqliteDialect {
             SqlType::Uuid => "BLOB",
             SqlType::Json => "TEXT",
             SqlType::Decimal => "TEXT",
+            SqlType::Time | SqlType::Enum(_) => "TEXT",
             // A type added to the core after this backend was written: BLOB
             // affinity stores every value exactly as it is bound.
             _ => "BLOB",
@@ -170,75 +171,53 @@ mod tests {
 
     use super::*;
 
-    const fn col(name: &'static str, sql_type: SqlType) -> ColumnMeta {
-        ColumnMeta {
-            name,
-            field: name,
-            sql_type,
-            nullable: false,
-            primary_key: false,
-            generated: false,
-            unique: false,
-            index: false,
-            default: None,
-        }
-    }
-
-    static USERS: TableMeta = TableMeta {
-        name: "users",
-        type_name: "User",
-        columns: &[
+    static USERS: TableMeta = TableMeta::new(
+        "users",
+        "User",
+        &[
             ColumnMeta {
                 primary_key: true,
                 generated: true,
-                ..col("id", SqlType::I64)
+                ..ColumnMeta::new("id", SqlType::I64)
             },
             ColumnMeta {
                 unique: true,
-                ..col("name", SqlType::Text)
+                ..ColumnMeta::new("name", SqlType::Text)
             },
             ColumnMeta {
                 nullable: true,
-                ..col("email", SqlType::Text)
+                ..ColumnMeta::new("email", SqlType::Text)
             },
             ColumnMeta {
                 default: Some(DefaultValue::Bool(true)),
-                ..col("active", SqlType::Bool)
+                ..ColumnMeta::new("active", SqlType::Bool)
             },
             ColumnMeta {
                 default: Some(DefaultValue::Int(0)),
                 index: true,
-                ..col("karma", SqlType::I32)
+                ..ColumnMeta::new("karma", SqlType::I32)
             },
         ],
-        primary_key: &[0],
-        generated: Some(0),
-        uniques: &[],
-        indexes: &[],
-        foreign_keys: &[],
-        checks: &[],
-    };
+        &[0],
+        Some(0),
+    );
 
-    static PAIRS: TableMeta = TableMeta {
-        name: "pairs",
-        type_name: "Pair",
-        columns: &[
+    static PAIRS: TableMeta = TableMeta::new(
+        "pairs",
+        "Pair",
+        &[
             ColumnMeta {
                 primary_key: true,
-                ..col("a", SqlType::I32)
+                ..ColumnMeta::new("a", SqlType::I32)
             },
             ColumnMeta {
                 primary_key: true,
-                ..col("b", SqlType::Text)
+                ..ColumnMeta::new("b", SqlType::Text)
             },
         ],
-        primary_key: &[0, 1],
-        generated: None,
-        uniques: &[],
-        indexes: &[],
-        foreign_keys: &[],
-        checks: &[],
-    };
+        &[0, 1],
+        None,
+    );
 
     fn sql_of(tree: &SelectTree) -> (String, usize) {
         let compiled = compile(tree, &SqliteDialect, &SqlCache::new());
@@ -337,6 +316,7 @@ mod tests {
             (SqlType::Uuid, "BLOB"),
             (SqlType::Json, "TEXT"),
             (SqlType::Decimal, "TEXT"),
+            (SqlType::Time, "TEXT"),
         ];
         for (ty, name) in expected {
             assert_eq!(d.column_type(ty), name, "{ty:?}");

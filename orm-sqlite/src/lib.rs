@@ -104,6 +104,7 @@
 
 mod bind;
 mod connection;
+mod describe;
 mod dialect;
 mod error;
 mod inspect;
@@ -112,6 +113,7 @@ mod release;
 mod row;
 #[cfg(feature = "rusqlite")]
 mod rusqlite_executor;
+mod settings;
 mod stream;
 mod transaction;
 mod truncate;

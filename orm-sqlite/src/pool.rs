@@ -214,6 +214,14 @@ impl UrlParams {
                 "not a SQLite URL: expected sqlite://path, sqlite:path or sqlite::memory:".into(),
             ));
         }
+        if options.search_path.is_some() {
+            return Err(Error::Unsupported {
+                backend: "sqlite",
+                what: "search_path: SQLite has no schemas to search; ATTACH a database and \
+                       qualify names with it instead"
+                    .into(),
+            });
+        }
         let params = UrlParams::of(&options.url).map_err(invalid)?;
         if params.no_database {
             return Err(invalid(

@@ -6,6 +6,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
 
 use crate::error::is_no_transaction;
+use crate::settings::restore_statement;
 use crate::transaction::QUERY_ONLY_OFF;
 use crate::SqliteConn;
 
@@ -30,23 +31,28 @@ impl Drop for SqliteConn {
             }
         };
         match status {
-            TxStatus::Idle if !self.query_only => drop(conn),
+            TxStatus::Idle if !self.query_only && self.restore.is_empty() => drop(conn),
             _ => {
                 // The task owns the bare pool connection, never a SqliteConn,
                 // so dropping the task (at runtime shutdown) cannot spawn
                 // another one; dropped before it is done, even before its
                 // first poll, it closes the connection.
                 let guard = CloseUnlessReleased(Some(conn));
-                runtime.spawn(roll_back_and_release(guard, self.query_only));
+                let restore = std::mem::take(&mut self.restore);
+                runtime.spawn(roll_back_and_release(guard, self.query_only, restore));
             }
         }
     }
 }
 
-/// Rolls back the connection (and turns `query_only` off) and returns it to
-/// the pool; it is closed instead if the rollback fails or this future is
-/// dropped before it is done.
-async fn roll_back_and_release(mut guard: CloseUnlessReleased, query_only: bool) {
+/// Rolls back the connection (and turns `query_only` off, and restores the
+/// pragmas `restore` names) and returns it to the pool; it is closed
+/// instead if any of that fails or this future is dropped before it is done.
+async fn roll_back_and_release(
+    mut guard: CloseUnlessReleased,
+    query_only: bool,
+    restore: Vec<(String, String)>,
+) {
     let Some(conn) = guard.0.as_mut() else {
         return;
     };
@@ -66,10 +72,17 @@ async fn roll_back_and_release(mut guard: CloseUnlessReleased, query_only: bool)
         // connection is outside any transaction, as wanted.
         Err(e) => is_no_transaction(&e),
     };
-    if rolled_back {
-        // Back to the pool.
-        drop(guard.0.take());
+    if !rolled_back {
+        return;
     }
+    for (name, value) in &restore {
+        let sql = restore_statement(name, value);
+        if (&mut **conn).execute(sql.as_str()).await.is_err() {
+            return;
+        }
+    }
+    // Back to the pool.
+    drop(guard.0.take());
 }
 
 /// Closes the connection it still holds when dropped.

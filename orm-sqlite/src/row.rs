@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use orm_core::{Error, Result, Row};
+use orm_core::{Error, Result, Row, SqlType};
 use sqlx::sqlite::SqliteValueRef;
 use sqlx::{Column as _, Decode, Row as _, TypeInfo as _, ValueRef as _};
 
@@ -32,6 +32,22 @@ impl fmt::Debug for SqliteRow {
             .field("columns", &columns)
             .finish()
     }
+}
+
+/// The dialect-neutral type of a column type as sqlx names SQLite's
+/// declared types (`NULL` for an expression with none).
+pub(crate) fn declared_type(name: &str) -> Option<SqlType> {
+    Some(match name {
+        "BOOLEAN" => SqlType::Bool,
+        "INTEGER" => SqlType::I64,
+        "REAL" => SqlType::F64,
+        "TEXT" => SqlType::Text,
+        "BLOB" => SqlType::Bytes,
+        "DATE" => SqlType::Date,
+        "DATETIME" => SqlType::DateTime,
+        "NUMERIC" => SqlType::Decimal,
+        _ => return None,
+    })
 }
 
 /// SQLite's storage classes of non-NULL values.
@@ -160,6 +176,24 @@ impl Row for SqliteRow {
             .map_or("<no such column>", |c| c.name())
     }
 
+    /// The type of the value's storage class (an INTEGER in a column
+    /// declared `BOOLEAN` is a `Bool`); for NULL, the declared type's.
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        let declared = self
+            .0
+            .columns()
+            .get(idx)
+            .and_then(|c| declared_type(c.type_info().name()));
+        match self.raw(idx, "a value").ok()? {
+            None => Some(declared.unwrap_or(SqlType::Text)),
+            Some((_, Storage::Integer)) if declared == Some(SqlType::Bool) => Some(SqlType::Bool),
+            Some((_, Storage::Integer)) => Some(SqlType::I64),
+            Some((_, Storage::Real)) => Some(SqlType::F64),
+            Some((_, Storage::Text)) => Some(SqlType::Text),
+            Some((_, Storage::Blob)) => Some(SqlType::Bytes),
+        }
+    }
+
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
         match self.decode::<i64>(idx, "bool", &[Storage::Integer])? {
@@ -219,6 +253,24 @@ impl Row for SqliteRow {
     #[cfg(feature = "chrono")]
     fn get_date(&self, idx: usize) -> Result<Option<chrono::NaiveDate>> {
         self.decode(idx, "chrono::NaiveDate", &[Storage::Text])
+    }
+
+    /// TEXT `HH:MM:SS[.fraction]`.
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.decode(idx, "chrono::NaiveTime", &[Storage::Text])
+    }
+
+    /// SQLite has no array type: [`Error::Unsupported`] naming the column.
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        Err(Error::Unsupported {
+            backend: "sqlite",
+            what: format!(
+                "reading array column `{}`: SQLite has no array type; store the list as JSON \
+                 with `#[column(json)]`",
+                self.column_name(idx)
+            ),
+        })
     }
 
     /// TEXT as sqlx writes it, or a Unix time (INTEGER) or Julian day (REAL).

@@ -11,6 +11,8 @@
 #![allow(dead_code)]
 
 pub mod blog;
+pub mod capture;
+pub mod memory;
 pub mod models;
 pub mod pg;
 
@@ -141,11 +143,12 @@ where
     F: FnOnce(Database, Kind) -> Fut,
     Fut: Future<Output = orm::Result<()>>,
 {
-    run_with(kind, "", name, body).await
+    run_with(kind, name, "", body).await
 }
 
-/// Like [`run`], with extra URL query parameters (`executor=rusqlite`).
-pub async fn run_with<F, Fut>(kind: Kind, params: &str, name: &str, body: F)
+/// Like [`run`], on a database opened with extra URL query parameters
+/// (`pool_size=1`).
+pub async fn run_with<F, Fut>(kind: Kind, name: &str, params: &str, body: F)
 where
     F: FnOnce(Database, Kind) -> Fut,
     Fut: Future<Output = orm::Result<()>>,
@@ -169,9 +172,44 @@ where
 /// ```ignore
 /// both!(async fn adds_a_row(db, kind) { ...; Ok(()) });
 /// ```
-/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); fn rusqlite(); }`.
+/// expands to `mod adds_a_row { fn postgres(); fn sqlite(); fn rusqlite(); }`. With URL
+/// query parameters: `both!(params = "pool_size=1", async fn ...)`.
 #[macro_export]
 macro_rules! both {
+    (params = $params:literal, $(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[allow(unused_variables)]
+            async fn body($db: ::orm::Database, $kind: $crate::common::Kind) -> ::orm::Result<()> $body
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::common::run_with($crate::common::Kind::Postgres, stringify!($name), $params, body).await
+            }
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::common::run_with($crate::common::Kind::Sqlite, stringify!($name), $params, body).await
+            }
+
+            $(#[$meta])*
+            #[cfg(feature = "rusqlite")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rusqlite() {
+                $crate::common::run_with(
+                    $crate::common::Kind::Sqlite,
+                    stringify!($name),
+                    concat!("executor=rusqlite&", $params),
+                    body,
+                )
+                .await
+            }
+        }
+    };
     ($(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
@@ -198,8 +236,8 @@ macro_rules! both {
             async fn rusqlite() {
                 $crate::common::run_with(
                     $crate::common::Kind::Sqlite,
-                    "executor=rusqlite",
                     stringify!($name),
+                    "executor=rusqlite",
                     body,
                 )
                 .await

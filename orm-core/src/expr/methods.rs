@@ -24,11 +24,7 @@ where
     I::Item: IntoExpr<S, V, J>,
 {
     let list: Vec<Node> = items.into_iter().map(IntoExpr::into_node).collect();
-    if list.is_empty() {
-        // `IN ()` is a syntax error: an empty list matches nothing (or, negated, everything).
-        return Expr::from_node(Node::Const(negated));
-    }
-    Expr::from_node(Node::InList(Box::new(lhs), list, negated))
+    Expr::from_node(Node::in_list(lhs, list, negated))
 }
 
 // Written once and given to both `Column` and `Expr`. Each method's result

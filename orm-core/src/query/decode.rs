@@ -125,6 +125,9 @@ fn is_null<R: Row + ?Sized>(row: &R, idx: usize, ty: SqlType) -> Result<bool> {
         SqlType::Json => row.get_json(idx)?.is_none(),
         #[cfg(feature = "decimal")]
         SqlType::Decimal => row.get_decimal(idx)?.is_none(),
+        #[cfg(feature = "chrono")]
+        SqlType::Time => row.get_time(idx)?.is_none(),
+        SqlType::Enum(_) => row.get_str(idx)?.is_none(),
         // A key of a type this build cannot decode cannot be in a model either.
         #[allow(unreachable_patterns)]
         _ => false,

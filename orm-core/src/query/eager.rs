@@ -136,11 +136,7 @@ where
         let mut children: Vec<C> = Vec::new();
         for chunk in keys.chunks(batch) {
             let mut tree = SelectTree::new(child);
-            tree.filter = Some(Node::InList(
-                Box::new(foreign_key.node()),
-                chunk.to_vec(),
-                false,
-            ));
+            tree.filter = Some(Node::in_list(foreign_key.node(), chunk.to_vec(), false));
             tree.order = child
                 .primary_key
                 .iter()

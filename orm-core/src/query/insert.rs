@@ -141,7 +141,8 @@ impl<T: Table> Render for InsertTree<'_, T> {
 ///
 /// Rows go in as few statements as the backend's bind-parameter limit
 /// allows (65 535 binds on PostgreSQL, 32 766 on SQLite), all inside the
-/// session's transaction.
+/// session's transaction; a large insert without `RETURNING` goes through
+/// `COPY` on PostgreSQL (see [`Insert::execute`]).
 #[must_use = "an insert does nothing until `.execute()` or `.returning()` is awaited"]
 pub struct Insert<'s, 'r, T: Table, B: Backend> {
     session: &'s mut Session<B>,
@@ -166,7 +167,23 @@ impl<'s, 'r, T: Table, B: Backend> Insert<'s, 'r, T, B> {
     }
 
     /// Inserts the rows; returns how many were inserted.
+    ///
+    /// On PostgreSQL, an insert of at least
+    /// [`Dialect::copy_threshold`](crate::Dialect::copy_threshold) values
+    /// (rows x columns) goes through binary `COPY` instead, which is faster
+    /// there and gives the same rows, keys and errors.
     pub async fn execute(self) -> Result<u64> {
+        let meta = T::table();
+        // Without a column to write (only a generated key) COPY has nothing to send.
+        let columns = meta.columns.len() - usize::from(meta.generated.is_some());
+        let values = self.rows.len() * meta.columns.len();
+        let threshold = self.session.database().backend().dialect().copy_threshold();
+        if columns > 0 && threshold.is_some_and(|t| values >= t) {
+            // Mixed keys are refused before anything is sent, as below.
+            InsertTree::new(self.rows, Returning::Nothing)?;
+            let rows = futures_util::stream::iter(self.rows.iter().map(Ok));
+            return self.session.copy_rows::<T, &T, _>(rows).await;
+        }
         let chunk = self.chunk_size();
         let mut total = 0;
         for rows in self.rows.chunks(chunk) {

@@ -5,8 +5,11 @@
 //! runs it when a terminal method (`all`, `execute`, ...) is awaited.
 
 mod builder;
+mod copy_out;
+mod cursor;
 mod decode;
 mod delete;
+mod describe;
 mod eager;
 mod insert;
 mod join;
@@ -19,8 +22,10 @@ mod tree;
 mod truncate;
 mod update;
 
+pub use cursor::{Cursor, Direction};
 pub use decode::{JoinRow, Part, Shifted};
 pub use delete::Delete;
+pub use describe::ResultColumn;
 pub use eager::{many, Eager, Leaf, Loader, Many};
 pub use insert::{Insert, InsertTree, Returning};
 pub use join::JoinSelect;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use futures_core::stream::BoxStream;
 
 use crate::error::{Error, Result};
+use crate::query::ResultColumn;
 use crate::row::FromRow;
 use crate::session::{refuse_transaction_control, Backend, Session};
 use crate::value::{Value, ValueRef};
@@ -68,6 +69,12 @@ impl<'s, B: Backend> Raw<'s, B> {
         self
     }
 
+    /// The session and the statement, for the terminal methods of other
+    /// files (cursors, COPY out).
+    pub(crate) fn into_parts(self) -> (&'s mut Session<B>, RawStatement) {
+        (self.session, self.statement)
+    }
+
     /// Runs the statement; returns the number of rows affected.
     pub async fn execute(self) -> Result<u64> {
         self.session.run_raw_execute(&self.statement).await
@@ -90,6 +97,23 @@ impl<'s, B: Backend> Raw<'s, B> {
         self.fetch_optional().await?.ok_or_else(|| Error::NotFound {
             table: "query".to_string(),
         })
+    }
+
+    /// The columns the statement returns (names, dialect-neutral types and
+    /// the database's own type names), from the prepared statement, without
+    /// running it. Bound values are not needed and are ignored.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// let columns = s.raw("SELECT id, name FROM users").describe().await?;
+    /// assert_eq!(columns[0].name, "id");
+    /// assert_eq!(columns[1].sql_type, Some(SqlType::Text));
+    /// # Ok(()) }
+    /// ```
+    pub async fn describe(self) -> Result<Vec<ResultColumn>> {
+        refuse_transaction_control(&self.statement.sql)?;
+        self.session.describe_sql(&self.statement.sql).await
     }
 
     /// The rows as a stream, decoded as they arrive.

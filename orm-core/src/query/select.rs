@@ -78,6 +78,12 @@ impl<'s, T: Table, B: Backend> Select<'s, T, B> {
         &self.tree
     }
 
+    /// The session and the tree, for the terminal methods of other files
+    /// (cursors, COPY out).
+    pub(crate) fn into_parts(self) -> (&'s mut Session<B>, SelectTree) {
+        (self.session, self.tree)
+    }
+
     /// Adds an `INNER JOIN` of `U` on `on`; rows become `(T, U)` tuples.
     /// Filters and sort keys may then read both tables.
     ///

@@ -6,12 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use futures_core::Stream;
+use tokio::io::AsyncWrite;
 
-use super::{ConnectOptions, PreparedTransaction, TxOptions, TxStatus};
-use crate::error::Result;
+use super::{
+    AdvisoryKey, AdvisoryScope, ConnectOptions, CopyFormat, CopySource, Listener,
+    PreparedTransaction, SettingScope, TxOptions, TxStatus,
+};
+use crate::error::{Error, Result};
+use crate::query::{Direction, ResultColumn};
 use crate::row::FromRow;
 use crate::sql::Dialect;
-use crate::table::TableMeta;
+use crate::table::{Table, TableMeta};
 use crate::value::{Value, ValueRef};
 
 /// How full a pool is.
@@ -63,6 +69,23 @@ pub trait Backend: Clone + Send + Sync + Sized + 'static {
     /// Waits `duration` on the backend's runtime (the back-off between
     /// retried transactions; orm-core itself knows no runtime).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Opens a connection of its own (not leased from the pool), listens on
+    /// `channels` and streams what arrives, reconnecting when the connection
+    /// is lost. [`Error::Unsupported`] where the backend has no LISTEN.
+    fn listen(&self, channels: Vec<String>) -> impl Future<Output = Result<Listener>> + Send {
+        let _ = channels;
+        let backend = self.name();
+        async move { Err(unsupported(backend, "LISTEN/NOTIFY")) }
+    }
+}
+
+/// The error of a feature a backend lacks.
+fn unsupported(backend: &'static str, what: &str) -> Error {
+    Error::Unsupported {
+        backend,
+        what: format!("{what}: this backend has none"),
+    }
 }
 
 /// A connection leased from a pool.
@@ -158,6 +181,54 @@ pub trait Connection: Send + 'static {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>>;
 
+    /// The columns `sql` would return, from the prepared statement, without
+    /// running it. [`Error::Unsupported`] by default.
+    fn describe<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<ResultColumn>>> + Send + 'a {
+        let _ = sql;
+        async {
+            Err(Error::Unsupported {
+                backend: "this backend",
+                what: "describing a statement's columns".into(),
+            })
+        }
+    }
+
+    /// The current value of setting `name`, as text.
+    /// [`Error::Unsupported`] by default.
+    fn setting<'a>(
+        &'a mut self,
+        name: &'a str,
+    ) -> impl Future<Output = Result<String>> + Send + 'a {
+        async move { Err(no_settings(name)) }
+    }
+
+    /// Sets `name` to `value` for `scope`; a [`SettingScope::Connection`]
+    /// change is reset before the connection goes back to the pool.
+    /// [`Error::Unsupported`] by default.
+    fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        scope: SettingScope,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (value, scope);
+        async move { Err(no_settings(name)) }
+    }
+
+    /// Puts `name` back to its default for `scope`.
+    /// [`Error::Unsupported`] by default.
+    fn reset_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        scope: SettingScope,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = scope;
+        async move { Err(no_settings(name)) }
+    }
+
     /// Empties `table` inside the current transaction.
     fn truncate<'a>(
         &'a mut self,
@@ -168,4 +239,133 @@ pub trait Connection: Send + 'static {
     /// Marks the connection as never to be reused: it is closed instead of
     /// going back to the pool.
     fn discard(&mut self);
+
+    /// Takes the advisory lock `key` for `scope`, waiting while another
+    /// session holds it. A backend that returns a connection holding
+    /// session-level locks to its pool must release them first (or close
+    /// the connection). [`Error::Unsupported`] where the backend has none.
+    fn advisory_lock(
+        &mut self,
+        key: AdvisoryKey,
+        scope: AdvisoryScope,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        let _ = (key, scope);
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Takes the advisory lock `key` for `scope` if it is free; says whether
+    /// it did.
+    fn try_advisory_lock(
+        &mut self,
+        key: AdvisoryKey,
+        scope: AdvisoryScope,
+    ) -> impl Future<Output = Result<bool>> + Send + '_ {
+        let _ = (key, scope);
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Releases one hold of the session-level advisory lock `key`; false
+    /// when this connection did not hold it.
+    fn advisory_unlock(
+        &mut self,
+        key: AdvisoryKey,
+    ) -> impl Future<Output = Result<bool>> + Send + '_ {
+        let _ = key;
+        async { Err(unsupported("this backend", "advisory locks")) }
+    }
+
+    /// Sends `payload` on `channel` with the open transaction (delivered on
+    /// commit).
+    fn notify<'a>(
+        &'a mut self,
+        channel: &'a str,
+        payload: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (channel, payload);
+        async { Err(unsupported("this backend", "LISTEN/NOTIFY")) }
+    }
+
+    /// Declares the server-side cursor `name` (a generated name, which the
+    /// backend quotes) for the query `sql` with `binds` bound, inside the
+    /// open transaction; `scroll` allows moving backward. Backends without
+    /// cursors keep the default, [`Error::Unsupported`].
+    fn declare_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+        scroll: bool,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = (name, sql, binds, scroll);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Fetches the rows `direction` says from cursor `name`.
+    fn fetch_cursor<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
+        let _ = (name, direction);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Moves cursor `name` as `direction` says, returning how many rows it
+    /// passed over.
+    fn move_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+        direction: Direction,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a {
+        let _ = (name, direction);
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Closes cursor `name`.
+    fn close_cursor<'a>(
+        &'a mut self,
+        name: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let _ = name;
+        async { Err(unsupported("this backend", "server-side cursors")) }
+    }
+
+    /// Copies `rows` into `T`'s table with binary `COPY`, writing the
+    /// columns `columns` (indexes into `T::table().columns`) of each row;
+    /// returns the number of rows written. An error, of a row or of the
+    /// stream, aborts the whole copy.
+    fn copy_in<'a, T, R, S>(
+        &'a mut self,
+        columns: &'a [usize],
+        rows: S,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a
+    where
+        T: Table,
+        R: std::borrow::Borrow<T> + Send + 'a,
+        S: Stream<Item = Result<R>> + Send + 'a,
+    {
+        let _ = (columns, rows);
+        async { Err(unsupported("this backend", "COPY")) }
+    }
+
+    /// Copies `source` out to `out` in `format`; returns the bytes written.
+    fn copy_out<'a, W>(
+        &'a mut self,
+        source: CopySource<'a>,
+        format: CopyFormat,
+        out: &'a mut W,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized,
+    {
+        let _ = (source, format, out);
+        async { Err(unsupported("this backend", "COPY")) }
+    }
+}
+
+fn no_settings(name: &str) -> Error {
+    Error::Unsupported {
+        backend: "this backend",
+        what: format!("settings (`{name}`)"),
+    }
 }

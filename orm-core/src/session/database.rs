@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 
-use super::{Backend, ConnectOptions, PoolStatus, RetryPolicy, Session, TxOptions};
+use super::{Backend, ConnectOptions, PoolStatus, RetryPolicy, Session, StatementLog, TxOptions};
 use crate::error::{Error, Result};
 use crate::sql::SqlCache;
 use crate::table::TableMeta;
@@ -13,6 +13,7 @@ use crate::table::TableMeta;
 struct Inner<B> {
     backend: B,
     cache: SqlCache,
+    log: StatementLog,
 }
 
 /// A connection pool and everything shared by its sessions. Cheap to clone.
@@ -46,15 +47,20 @@ impl<B: Backend> Database<B> {
 
     /// Connects with explicit options.
     pub async fn connect_with(options: &ConnectOptions) -> Result<Self> {
-        Ok(Self::from_backend(B::connect(options).await?))
+        Ok(Self::build(B::connect(options).await?, options.log))
     }
 
     /// Wraps an opened backend.
     pub fn from_backend(backend: B) -> Self {
+        Self::build(backend, StatementLog::default())
+    }
+
+    fn build(backend: B, log: StatementLog) -> Self {
         Database {
             inner: Arc::new(Inner {
                 backend,
                 cache: SqlCache::new(),
+                log,
             }),
         }
     }
@@ -71,6 +77,11 @@ impl<B: Backend> Database<B> {
 
     pub(crate) fn cache(&self) -> &SqlCache {
         &self.inner.cache
+    }
+
+    /// How this database logs its statements (see [`StatementLog`]).
+    pub fn statement_log(&self) -> StatementLog {
+        self.inner.log
     }
 
     /// How full the pool is.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::StatementLog;
 use crate::error::{redact_url, Error, Result};
 
 /// Which backend a URL names.
@@ -23,6 +24,10 @@ pub enum Scheme {
 /// | `max_connections` (or `pool_size`) | most pooled connections | 10 (1 for `sqlite::memory:`) |
 /// | `acquire_timeout` | wait for a free connection: `30`, `30s`, `500ms` | 30 s |
 /// | `query_timeout` | wait for the reply to any one statement (`BEGIN` and `COMMIT` included); past it the connection is closed and the statement fails with [`Error::Timeout`] (or [`Error::CommitOutcomeUnknown`] for `COMMIT`) | none |
+/// | `search_path` | PostgreSQL: the schemas unqualified names resolve in, comma-separated (`search_path=app,public`), sent when each connection starts; SQLite: [`Error::Unsupported`] | the server's |
+/// | `echo` | `true`: print each statement, its row count and duration to stderr | `false` |
+/// | `slow_statement_ms` | statements taking at least this many milliseconds log a `tracing` warning (and are marked `SLOW` in the echo) | none |
+/// | `log_binds` | `true`: bound values appear in statement events and echo lines | `false` |
 ///
 /// ```
 /// use orm_core::ConnectOptions;
@@ -46,6 +51,10 @@ pub struct ConnectOptions {
     /// How long to wait for the reply to one statement before giving the
     /// connection up: a guard against a server or network that hangs.
     pub query_timeout: Option<Duration>,
+    /// The schemas unqualified names resolve in (PostgreSQL), in order.
+    pub search_path: Option<Vec<String>>,
+    /// How statements are logged.
+    pub log: StatementLog,
 }
 
 impl ConnectOptions {
@@ -75,6 +84,8 @@ impl ConnectOptions {
             max_connections: None,
             acquire_timeout: None,
             query_timeout: None,
+            search_path: None,
+            log: StatementLog::default(),
         };
         let mut rest = Vec::new();
         for pair in query
@@ -107,6 +118,28 @@ impl ConnectOptions {
                         options.query_timeout = Some(duration);
                     }
                 }
+                "search_path" => {
+                    let decoded = percent_decode(value);
+                    options.search_path = Some(parse_search_path(&decoded).map_err(invalid)?);
+                }
+                "echo" | "log_binds" => {
+                    let on = parse_bool(value).ok_or_else(|| {
+                        invalid(format!("`{key}` must be true or false, not `{value}`"))
+                    })?;
+                    if key == "echo" {
+                        options.log.echo = on;
+                    } else {
+                        options.log.log_binds = on;
+                    }
+                }
+                "slow_statement_ms" => {
+                    let ms: u64 = value.parse().map_err(|_| {
+                        invalid(format!(
+                            "`slow_statement_ms` must be a whole number of milliseconds, not `{value}`"
+                        ))
+                    })?;
+                    options.log.slow_statement = Some(Duration::from_millis(ms));
+                }
                 _ => rest.push(pair),
             }
         }
@@ -135,10 +168,79 @@ impl ConnectOptions {
         self
     }
 
+    /// Sets the schemas unqualified names resolve in (PostgreSQL; SQLite
+    /// refuses to connect with one). Each connection is started with it,
+    /// so it costs no round trip per lease.
+    pub fn search_path<S: Into<String>>(mut self, schemas: impl IntoIterator<Item = S>) -> Self {
+        self.search_path = Some(schemas.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Prints each statement, its row count and duration to stderr.
+    pub fn echo(mut self, on: bool) -> Self {
+        self.log.echo = on;
+        self
+    }
+
+    /// Logs a `tracing` warning for statements taking at least `threshold`.
+    pub fn slow_statement(mut self, threshold: Duration) -> Self {
+        self.log.slow_statement = Some(threshold);
+        self
+    }
+
+    /// Includes bound values in statement events and echo lines.
+    pub fn log_binds(mut self, on: bool) -> Self {
+        self.log.log_binds = on;
+        self
+    }
+
     /// The URL with any password hidden, for messages.
     pub fn redacted_url(&self) -> String {
         redact_url(&self.url)
     }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "true" | "1" | "on" | "yes" => Some(true),
+        "false" | "0" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// `%XX` escapes decoded (a URL parameter's value); invalid ones kept as written.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `a,b` as schema names: each non-empty.
+fn parse_search_path(s: &str) -> std::result::Result<Vec<String>, String> {
+    let schemas: Vec<String> = s.split(',').map(|p| p.trim().to_string()).collect();
+    if schemas.iter().any(String::is_empty) {
+        return Err(format!(
+            "`search_path` must be schema names separated by commas, as in search_path=app,public, not `{s}`"
+        ));
+    }
+    Ok(schemas)
 }
 
 fn parse_duration(s: &str) -> Option<Duration> {
@@ -166,6 +268,37 @@ mod tests {
         assert!(matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("pool_size")));
         let err = ConnectOptions::parse("sqlite::memory:?max_connections=0").unwrap_err();
         assert!(matches!(err, Error::InvalidUrl { .. }));
+    }
+
+    #[test]
+    fn logging_and_search_path_parameters_are_taken_out() {
+        let o = ConnectOptions::parse(
+            "postgres://u@h/db?echo=true&slow_statement_ms=250&log_binds=1&search_path=app,My%20Schema&sslmode=disable",
+        )
+        .unwrap();
+        assert_eq!(o.url, "postgres://u@h/db?sslmode=disable");
+        assert_eq!(
+            o.log,
+            StatementLog {
+                echo: true,
+                slow_statement: Some(Duration::from_millis(250)),
+                log_binds: true,
+            }
+        );
+        assert_eq!(
+            o.search_path,
+            Some(vec!["app".to_string(), "My Schema".to_string()])
+        );
+        let err = ConnectOptions::parse("sqlite::memory:?echo=loud").unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("`echo` must be true or false"))
+        );
+        let err = ConnectOptions::parse("sqlite::memory:?slow_statement_ms=1.5").unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("slow_statement_ms"))
+        );
+        let err = ConnectOptions::parse("postgres://u@h/db?search_path=a,,b").unwrap_err();
+        assert!(matches!(&err, Error::InvalidUrl { reason, .. } if reason.contains("search_path")));
     }
 
     #[test]

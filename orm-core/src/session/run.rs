@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use futures_core::stream::BoxStream;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 
+use super::log::{logged, StreamWatch};
 use super::{controls_transaction, Backend, Connection, Session, SessionState};
 use crate::error::{Error, Result};
-use crate::query::{Delete, Insert, Select, Truncate, Update};
+use crate::query::{Delete, Insert, ResultColumn, Select, Truncate, Update};
 use crate::row::FromRow;
 use crate::sql::{compile, Render};
 use crate::table::Table;
@@ -42,8 +43,9 @@ impl<B: Backend> Session<B> {
 
     /// Runs SQL text that changes data; returns rows affected.
     pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
+        let log = self.db.statement_log();
         let conn = self.active("execute a statement", true).await?;
-        let result = conn.execute(sql, binds).await;
+        let result = logged(log, sql, binds, conn.execute(sql, binds)).await;
         self.statements += 1;
         self.track(result)
     }
@@ -69,9 +71,17 @@ impl<B: Backend> Session<B> {
     where
         R: FromRow + Send + 'static,
     {
+        let log = self.db.statement_log();
         let conn = self.active("run a query", writes).await?;
-        let result = conn.fetch_all(sql, binds).await;
+        let result = logged(log, sql, binds, conn.fetch_all(sql, binds)).await;
         self.statements += 1;
+        self.track(result)
+    }
+
+    /// Prepares SQL text and describes its result columns.
+    pub(crate) async fn describe_sql(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
+        let conn = self.active("describe a statement", false).await?;
+        let result = conn.describe(sql).await;
         self.track(result)
     }
 
@@ -97,6 +107,7 @@ impl<B: Backend> Session<B> {
     {
         let open = async move {
             self.active("stream a query", false).await?;
+            let mut watch = StreamWatch::start(self.db.statement_log(), sql.clone(), &binds);
             self.statements += 1;
             let Session {
                 conn,
@@ -109,12 +120,15 @@ impl<B: Backend> Session<B> {
                 operation: "stream a query",
                 hint: "the session lost its connection: roll back",
             })?;
-            let rows = conn.fetch_stream::<R>(sql, binds).inspect_err(move |e| {
-                *retryable |= e.is_retryable();
-                if *state == SessionState::Active {
-                    *state = SessionState::Failed;
-                }
-            });
+            let rows = conn
+                .fetch_stream::<R>(sql, binds)
+                .inspect_err(move |e| {
+                    *retryable |= e.is_retryable();
+                    if *state == SessionState::Active {
+                        *state = SessionState::Failed;
+                    }
+                })
+                .inspect(move |item| watch.see(item));
             Ok::<_, Error>(rows)
         };
         Box::pin(futures_util::stream::once(open).try_flatten())
@@ -176,16 +190,18 @@ impl<B: Backend> Session<B> {
     /// transaction.
     pub async fn batch(&mut self, sql: &str) -> Result<()> {
         refuse_transaction_control(sql)?;
+        let log = self.db.statement_log();
         let conn = self.active("run SQL", true).await?;
-        let result = conn.batch(sql).await;
+        let result = logged(log, sql, &[], conn.batch(sql)).await;
         self.track(result)
     }
 
     /// Runs DDL statements in the session's transaction.
     pub(crate) async fn run_batch(&mut self, statements: &[String]) -> Result<()> {
+        let log = self.db.statement_log();
         for sql in statements {
             let conn = self.active("run DDL", true).await?;
-            let result = conn.batch(sql).await;
+            let result = logged(log, sql, &[], conn.batch(sql)).await;
             self.track(result)?;
         }
         Ok(())
@@ -201,6 +217,7 @@ impl<B: Backend> Session<B> {
         if_not_exists: bool,
     ) -> Result<()> {
         let dialect = self.db.backend().dialect();
+        crate::sql::type_ddl::check_column_types(dialect, tables)?;
         let statements = crate::sql::ddl::create_tables(dialect, tables, if_not_exists);
         self.run_batch(&statements).await
     }

@@ -33,6 +33,9 @@ pub struct Session<B: Backend> {
     pub(super) attempt: u32,
     /// Statements sent by queries and writes (not BEGIN / COMMIT / ROLLBACK).
     pub(super) statements: u64,
+    /// The process-wide number of the open (or last) transaction: what
+    /// ties a server-side cursor to the transaction that declared it.
+    pub(super) transaction: u64,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -57,6 +60,7 @@ impl<B: Backend> Session<B> {
             retryable: false,
             attempt: 1,
             statements: 0,
+            transaction: 0,
         }
     }
 
@@ -164,6 +168,7 @@ impl<B: Backend> Session<B> {
             match result {
                 Ok(()) => {
                     self.state = SessionState::Active;
+                    self.transaction = super::cursor::next_transaction();
                     self.write_in_flight = false;
                     self.retryable = false;
                     self.savepoints.clear();
@@ -330,7 +335,12 @@ impl<B: Backend> Session<B> {
         self.write_in_flight = false;
         if let Err(e) = &result {
             self.retryable |= e.is_retryable();
-            let nothing_sent = matches!(e, Error::TooManyBinds { .. } | Error::InvalidBind { .. });
+            let nothing_sent = matches!(
+                e,
+                Error::TooManyBinds { .. }
+                    | Error::InvalidBind { .. }
+                    | Error::InvalidSetting { .. }
+            );
             if self.state == SessionState::Active && !nothing_sent {
                 self.state = SessionState::Failed;
             }

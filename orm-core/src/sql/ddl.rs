@@ -85,7 +85,7 @@ pub fn write_column(dialect: &dyn Dialect, col: &ColumnMeta, out: &mut String) {
     if col.generated {
         out.push_str(dialect.generated_key(col.sql_type));
     } else {
-        out.push_str(dialect.column_type(col.sql_type));
+        dialect.write_column_type(col.sql_type, out);
     }
     if !col.nullable {
         out.push_str(" NOT NULL");
@@ -94,6 +94,7 @@ pub fn write_column(dialect: &dyn Dialect, col: &ColumnMeta, out: &mut String) {
         out.push_str(" DEFAULT ");
         dialect.write_default(default, out);
     }
+    super::type_ddl::write_enum_check(dialect, col, out);
 }
 
 /// Writes `CONSTRAINT "<table>_pkey" PRIMARY KEY (..)`.
@@ -217,7 +218,7 @@ pub fn drop_table_named(dialect: &dyn Dialect, name: &str, if_exists: bool) -> S
 }
 
 /// The statements that create `tables`, each after the tables it
-/// references. Tables that reference each other in a cycle are created
+/// references, and after the enum types their columns use. Tables that reference each other in a cycle are created
 /// without the foreign keys that close the cycle, which are then added by
 /// `ALTER TABLE` — except on dialects that cannot alter constraints
 /// (SQLite), which accept a reference to a table not created yet.
@@ -229,8 +230,8 @@ pub fn create_tables(
     tables: &[&TableMeta],
     if_not_exists: bool,
 ) -> Vec<String> {
+    let mut statements = super::type_ddl::create_enum_types(dialect, tables, if_not_exists);
     let Ordered { tables, deferred } = creation_order(tables, dialect.alter_constraints());
-    let mut statements = Vec::new();
     for table in &tables {
         let skip: Vec<usize> = deferred
             .iter()
@@ -250,11 +251,12 @@ pub fn create_tables(
 }
 
 /// The statements that drop `tables`, each before the tables it
-/// references. A cycle of references is first broken: its closing foreign
+/// references, then the enum types their columns use. A cycle of references is first broken: its closing foreign
 /// keys are dropped by `ALTER TABLE`, or, on dialects that cannot alter
 /// constraints (SQLite), foreign-key checks are deferred to the commit.
 pub fn drop_tables(dialect: &dyn Dialect, tables: &[&TableMeta], if_exists: bool) -> Vec<String> {
     let alter = dialect.alter_constraints();
+    let types = super::type_ddl::drop_enum_types(dialect, tables, if_exists);
     let Ordered { tables, deferred } = creation_order(tables, true);
     let mut statements = Vec::new();
     if !deferred.is_empty() {
@@ -275,5 +277,6 @@ pub fn drop_tables(dialect: &dyn Dialect, tables: &[&TableMeta], if_exists: bool
             .rev()
             .map(|t| drop_table(dialect, t, if_exists)),
     );
+    statements.extend(types);
     statements
 }

@@ -39,6 +39,27 @@ pub trait Dialect: Send + Sync + 'static {
     /// The column type in DDL.
     fn column_type(&self, ty: SqlType) -> &'static str;
 
+    /// Writes the column type in DDL: [`Dialect::column_type`] by default.
+    /// PostgreSQL overrides it for arrays (`BIGINT[]`) and enum types (the
+    /// type's quoted name).
+    fn write_column_type(&self, ty: SqlType, out: &mut String) {
+        out.push_str(self.column_type(ty));
+    }
+
+    /// True when the database has array columns ([`SqlType::Array`]);
+    /// creating an array column elsewhere is
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    fn arrays(&self) -> bool {
+        false
+    }
+
+    /// True when the database has enum types of its own (PostgreSQL's
+    /// `CREATE TYPE .. AS ENUM`) for `#[derive(SqlEnum)]` enums with a
+    /// `pg_type`; elsewhere their labels are stored as text.
+    fn enum_types(&self) -> bool {
+        false
+    }
+
     /// The whole column definition (after its name) of a database-generated
     /// integer key of type `ty`.
     fn generated_key(&self, ty: SqlType) -> &'static str;
@@ -111,6 +132,21 @@ pub trait Dialect: Send + Sync + 'static {
     /// cannot, which blob operations report as
     /// [`Error::Unsupported`](crate::Error::Unsupported).
     fn blob_storage(&self) -> Option<BlobStorage> {
+        None
+    }
+
+    /// True when the database has server-side cursors (`DECLARE`, `FETCH`,
+    /// `MOVE`, `CLOSE`); cursor operations report
+    /// [`Error::Unsupported`](crate::Error::Unsupported) otherwise.
+    fn server_cursors(&self) -> bool {
+        false
+    }
+
+    /// For a database with `COPY`, the number of values (rows x columns)
+    /// from which a multi-row insert without `RETURNING` is faster through
+    /// binary `COPY` than through `INSERT`; `None` (the default) when the
+    /// database has no `COPY`.
+    fn copy_threshold(&self) -> Option<usize> {
         None
     }
 }

@@ -14,6 +14,7 @@ mod hash;
 mod order;
 mod render;
 mod storage;
+pub mod type_ddl;
 mod writer;
 
 pub use cache::{compile, Compiled, SqlCache};

@@ -2,6 +2,7 @@
 
 use super::Sink;
 use crate::expr::Node;
+use crate::value::ValueRef;
 
 /// A query tree that can render itself for any dialect.
 pub trait Render {
@@ -140,6 +141,29 @@ fn render<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, top: bool, q: bool) {
                     sink.sql(", ");
                 }
                 render(item, sink, false);
+            }
+            sink.sql(")");
+            if !top {
+                sink.sql(")");
+            }
+        }
+        Node::InValues(inner, values, negated) => {
+            if !top {
+                sink.sql("(");
+            }
+            render(inner, sink, false);
+            if sink.dialect().arrays() {
+                // One parameter, whatever the list's length: one statement shape.
+                sink.sql(if *negated { " <> ALL(" } else { " = ANY(" });
+                sink.bind(ValueRef::Array(values.as_ref()));
+            } else {
+                sink.sql(if *negated { " NOT IN (" } else { " IN (" });
+                for (i, value) in values.items().iter().enumerate() {
+                    if i > 0 {
+                        sink.sql(", ");
+                    }
+                    sink.bind(value.as_ref());
+                }
             }
             sink.sql(")");
             if !top {

@@ -14,7 +14,7 @@ fn unknown_keys() {
         error(&with_field("#[column(uniqe)] name: String,")),
         (
             "unknown column attribute `uniqe`; expected one of: name, primary_key, auto, \
-             unique, index, default, references, on_delete, on_update, check"
+             unique, index, default, references, on_delete, on_update, check, json"
                 .into(),
             "uniqe".into()
         )

@@ -3,10 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use orm_core::{
-    Backend, Column, ColumnMeta, ConnectOptions, Connection, DefaultValue, Error, FromRow, Result,
-    Row, SqlType, SqlValue, Table, TableMeta, ValueRef,
-};
+use orm_core::{Backend, ConnectOptions, Connection, Error, ValueRef};
 use orm_postgres::{PgConnection, Postgres};
 
 /// The server the tests use when `ORM_TEST_PG_URL` is not set.
@@ -136,22 +133,20 @@ pub async fn backend_pid(conn: &mut PgConnection) -> i32 {
     rows[0].0
 }
 
-/// A hand-written model (the derive lives in another crate).
-#[derive(Debug, Clone, PartialEq)]
+/// The model of these tests (the derive, pointed at orm-core's items).
+#[derive(Debug, Clone, PartialEq, orm_macros::Table)]
+#[table(crate = "orm_core", name = "people")]
 pub struct Person {
+    #[column(primary_key, auto)]
     pub id: i64,
+    #[column(unique)]
     pub name: String,
     pub email: Option<String>,
+    #[column(default = 0, index)]
     pub karma: i32,
 }
 
-#[allow(non_upper_case_globals, dead_code)]
 impl Person {
-    pub const id: Column<Person, i64> = Column::new("people", "id");
-    pub const name: Column<Person, String> = Column::new("people", "name");
-    pub const email: Column<Person, Option<String>> = Column::new("people", "email");
-    pub const karma: Column<Person, i32> = Column::new("people", "karma");
-
     pub fn new(name: &str, karma: i32) -> Person {
         Person {
             id: 0,
@@ -161,84 +156,6 @@ impl Person {
         }
     }
 }
-
-const fn column(name: &'static str, sql_type: SqlType, nullable: bool) -> ColumnMeta {
-    ColumnMeta {
-        name,
-        field: name,
-        sql_type,
-        nullable,
-        primary_key: false,
-        generated: false,
-        unique: false,
-        index: false,
-        default: None,
-    }
-}
-
-pub static PEOPLE: TableMeta = TableMeta {
-    name: "people",
-    type_name: "Person",
-    columns: &[
-        ColumnMeta {
-            primary_key: true,
-            generated: true,
-            ..column("id", SqlType::I64, false)
-        },
-        ColumnMeta {
-            unique: true,
-            ..column("name", SqlType::Text, false)
-        },
-        column("email", SqlType::Text, true),
-        ColumnMeta {
-            index: true,
-            default: Some(DefaultValue::Int(0)),
-            ..column("karma", SqlType::I32, false)
-        },
-    ],
-    primary_key: &[0],
-    generated: Some(0),
-    uniques: &[],
-    indexes: &[],
-    foreign_keys: &[],
-    checks: &[],
-};
-
-impl FromRow for Person {
-    fn from_row<R: Row + ?Sized>(row: &R) -> Result<Self> {
-        Ok(Person {
-            id: SqlValue::decode(row, 0)?,
-            name: SqlValue::decode(row, 1)?,
-            email: SqlValue::decode(row, 2)?,
-            karma: SqlValue::decode(row, 3)?,
-        })
-    }
-}
-
-impl Table for Person {
-    fn table() -> &'static TableMeta {
-        &PEOPLE
-    }
-
-    fn value(&self, idx: usize) -> ValueRef<'_> {
-        match idx {
-            0 => self.id.to_value(),
-            1 => self.name.to_value(),
-            2 => self.email.to_value(),
-            _ => self.karma.to_value(),
-        }
-    }
-
-    fn has_key(&self) -> bool {
-        !self.id.is_unset()
-    }
-
-    fn set_generated_key(&mut self, key: i64) -> Result<()> {
-        self.id = key;
-        Ok(())
-    }
-}
-
 /// Waits until server process `pid` is gone (asked through `conn`).
 pub async fn wait_gone(conn: &mut PgConnection, pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -1,16 +1,17 @@
 //! orm-core's Session on PostgreSQL, end to end.
 
 use futures_util::TryStreamExt;
+use orm_core::Table;
 use orm_core::{Backend, Connection, Database, Error, SessionState};
 use orm_postgres::Postgres;
 
-use crate::common::{Person, TestDb, PEOPLE};
+use crate::common::{Person, TestDb};
 
 async fn database(db: &TestDb, params: &str) -> Database<Postgres> {
     let database = Database::<Postgres>::connect_with(&db.options(params))
         .await
         .unwrap();
-    database.create_tables(&[&PEOPLE]).await.unwrap();
+    database.create_tables(&[Person::table()]).await.unwrap();
     database
 }
 

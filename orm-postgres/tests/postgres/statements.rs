@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
+use orm_core::Table;
 use orm_core::{Backend, Connection, TruncateOptions, Value, ValueRef};
 use orm_postgres::PgConnection;
 
-use crate::common::{backend_pid, TestDb, PEOPLE};
+use crate::common::{backend_pid, Person, TestDb};
 
 async fn prepared_count(conn: &mut PgConnection, sql: &str) -> i64 {
     let rows: Vec<(i64,)> = conn
@@ -116,7 +117,7 @@ async fn truncate_restarts_identity_and_cascades() {
     let db = TestDb::new("truncate").await;
     let pg = db.connect("").await;
     let mut conn = pg.acquire().await.unwrap();
-    for sql in orm_core::sql::ddl::create_table(&orm_postgres::PgDialect, &PEOPLE, false) {
+    for sql in orm_core::sql::ddl::create_table(&orm_postgres::PgDialect, Person::table(), false) {
         conn.batch(&sql).await.unwrap();
     }
     conn.batch(
@@ -130,13 +131,13 @@ async fn truncate_restarts_identity_and_cascades() {
         cascade: false,
         restart_identity: true,
     };
-    let err = conn.truncate(&PEOPLE, plain).await.unwrap_err();
+    let err = conn.truncate(Person::table(), plain).await.unwrap_err();
     assert!(
         matches!(&err, orm_core::Error::Database { code, .. } if code == "0A000"),
         "{err:?}"
     );
     conn.truncate(
-        &PEOPLE,
+        Person::table(),
         TruncateOptions {
             cascade: true,
             restart_identity: true,
@@ -159,7 +160,7 @@ async fn truncate_restarts_identity_and_cascades() {
     assert_eq!(ids, [(1,)]);
 
     conn.truncate(
-        &PEOPLE,
+        Person::table(),
         TruncateOptions {
             cascade: true,
             restart_identity: false,

@@ -1,13 +1,14 @@
 //! Exact SQL of aggregates, groups, distinct rows and subqueries.
 
-use super::{sql_of, User, COLS, USERS};
+use super::{sql_of, User, COLS};
 use crate::expr::{avg, count_all, count_distinct, exists, min, sum, Expr, SubSelect};
 use crate::query::{Projection, SelectTree};
+use crate::table::Table;
 use crate::value::Value;
 
 #[test]
 fn grouped_aggregates_render_group_by_having_and_aggregate_order() {
-    let mut tree = SelectTree::new(&USERS);
+    let mut tree = SelectTree::new(User::table());
     tree.columns = Some(vec![User::email.node(), count_all().into_node()]);
     tree.group_by = vec![User::email.node()];
     let having: Expr<User, bool> = count_all().gt(1_i64);
@@ -28,7 +29,7 @@ fn grouped_aggregates_render_group_by_having_and_aggregate_order() {
 
 #[test]
 fn sums_and_averages_are_cast_so_both_backends_decode_one_type() {
-    let mut tree = SelectTree::new(&USERS);
+    let mut tree = SelectTree::new(User::table());
     tree.columns = Some(vec![
         sum(User::karma).into_node(),
         avg(User::karma).into_node(),
@@ -44,7 +45,7 @@ fn sums_and_averages_are_cast_so_both_backends_decode_one_type() {
 
 #[test]
 fn counting_distinct_rows_wraps_the_select() {
-    let mut tree = SelectTree::new(&USERS);
+    let mut tree = SelectTree::new(User::table());
     tree.columns = Some(vec![User::email.node()]);
     tree.distinct = true;
     tree.projection = Projection::Count;
@@ -60,7 +61,7 @@ fn subqueries_qualify_their_columns() {
         .filter(User::karma.gt(3))
         .column(User::id);
     let f: Expr<User, bool> = User::id.in_select(sub);
-    let mut tree = SelectTree::new(&USERS);
+    let mut tree = SelectTree::new(User::table());
     tree.filter = Some(f.into_node());
     assert_eq!(
         sql_of(&tree),

@@ -1,0 +1,300 @@
+//! Statement logging: a `tracing` span and event per statement, the echo to
+//! stderr, and the slow-statement warning.
+//!
+//! Everything is off unless asked for: with no subscriber interested in
+//! target `orm::statement`, no echo and no slow threshold, a statement costs
+//! three flag checks (the `tracing` one cached per call site) and nothing is
+//! measured.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument as _;
+
+use crate::error::{Error, Result};
+use crate::value::{Value, ValueRef};
+
+/// The `tracing` target of statement spans and events.
+pub const TARGET: &str = "orm::statement";
+
+/// How a [`Database`](super::Database) logs the statements its sessions run;
+/// set from the URL (`echo`, `slow_statement_ms`, `log_binds`) or
+/// [`ConnectOptions`](super::ConnectOptions)' builder methods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementLog {
+    /// Print each statement, its row count and duration to stderr.
+    pub echo: bool,
+    /// Statements taking at least this long log a `tracing` warning (and
+    /// are marked `SLOW` in the echo).
+    pub slow_statement: Option<Duration>,
+    /// Include bound values in events and echo lines. Off by default: bound
+    /// values are often personal data or secrets.
+    pub log_binds: bool,
+}
+
+/// What a statement returned, for the log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome<'e> {
+    /// Rows affected, or rows returned.
+    Rows(u64),
+    /// It ran and returned no count (DDL, a batch).
+    Done,
+    /// It failed.
+    Failed(&'e Error),
+}
+
+impl<'e, T> From<&'e Result<T>> for Outcome<'e>
+where
+    T: RowCount,
+{
+    fn from(result: &'e Result<T>) -> Self {
+        match result {
+            Ok(value) => value.row_count().map_or(Outcome::Done, Outcome::Rows),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
+
+/// The row count of a statement's result.
+pub(crate) trait RowCount {
+    fn row_count(&self) -> Option<u64>;
+}
+
+impl RowCount for u64 {
+    fn row_count(&self) -> Option<u64> {
+        Some(*self)
+    }
+}
+
+impl<T> RowCount for Vec<T> {
+    fn row_count(&self) -> Option<u64> {
+        Some(self.len() as u64)
+    }
+}
+
+impl RowCount for () {
+    fn row_count(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A statement being watched: started by [`StatementLog::start`], logged by
+/// [`Watch::finish`].
+#[derive(Debug)]
+pub(crate) struct Watch {
+    config: StatementLog,
+    started: Instant,
+    span: tracing::Span,
+    binds: usize,
+    values: Option<String>,
+}
+
+impl StatementLog {
+    /// Starts watching `sql` with `binds`; `None` when nothing would log it.
+    pub(crate) fn start(&self, sql: &str, binds: &[ValueRef<'_>]) -> Option<Watch> {
+        if !self.echo
+            && self.slow_statement.is_none()
+            && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG)
+        {
+            return None;
+        }
+        let values = self.log_binds.then(|| format!("{binds:?}"));
+        Some(self.watch(sql, binds.len(), values))
+    }
+
+    /// Like [`start`](Self::start), for owned values (a stream's).
+    pub(crate) fn start_owned(&self, sql: &str, binds: &[Value]) -> Option<Watch> {
+        if !self.echo
+            && self.slow_statement.is_none()
+            && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG)
+        {
+            return None;
+        }
+        let values = self.log_binds.then(|| format!("{binds:?}"));
+        Some(self.watch(sql, binds.len(), values))
+    }
+
+    fn watch(&self, sql: &str, binds: usize, values: Option<String>) -> Watch {
+        let span = match &values {
+            Some(values) => tracing::debug_span!(
+                target: TARGET, "statement", sql, binds, values = values.as_str(),
+                rows = tracing::field::Empty, elapsed_ms = tracing::field::Empty,
+            ),
+            None => tracing::debug_span!(
+                target: TARGET, "statement", sql, binds,
+                rows = tracing::field::Empty, elapsed_ms = tracing::field::Empty,
+            ),
+        };
+        Watch {
+            config: *self,
+            started: Instant::now(),
+            span,
+            binds,
+            values,
+        }
+    }
+}
+
+impl Watch {
+    /// The statement's span, to run the statement in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Logs the statement `sql` as done with `outcome`.
+    pub(crate) fn finish(self, sql: &str, outcome: Outcome<'_>) {
+        let elapsed = self.started.elapsed();
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+        let slow = self.config.slow_statement.filter(|limit| elapsed >= *limit);
+        let _entered = self.span.enter();
+        self.span.record("elapsed_ms", elapsed_ms);
+        match outcome {
+            Outcome::Rows(rows) => {
+                self.span.record("rows", rows);
+                tracing::debug!(target: TARGET, rows, elapsed_ms, "statement done");
+            }
+            Outcome::Done => tracing::debug!(target: TARGET, elapsed_ms, "statement done"),
+            Outcome::Failed(e) => {
+                tracing::debug!(target: TARGET, elapsed_ms, error = %e, "statement failed");
+            }
+        }
+        if let Some(limit) = slow {
+            tracing::warn!(
+                target: TARGET,
+                sql,
+                elapsed_ms,
+                threshold_ms = limit.as_secs_f64() * 1000.0,
+                "slow statement"
+            );
+        }
+        if self.config.echo {
+            eprintln!("{}", self.echo_line(sql, outcome, elapsed_ms, slow));
+        }
+    }
+
+    /// The echo line: `orm: <sql> -- 1 bind, 3 rows, 0.412 ms`.
+    fn echo_line(
+        &self,
+        sql: &str,
+        outcome: Outcome<'_>,
+        elapsed_ms: f64,
+        slow: Option<Duration>,
+    ) -> String {
+        let mut line = format!("orm: {sql} -- {} bind{}", self.binds, plural(self.binds));
+        if let Some(values) = &self.values {
+            let _ = write!(line, " {values}");
+        }
+        match outcome {
+            Outcome::Rows(rows) => {
+                let _ = write!(line, ", {rows} row{}", plural(rows as usize));
+            }
+            Outcome::Done => {}
+            Outcome::Failed(e) => {
+                let _ = write!(line, ", failed: {e}");
+            }
+        }
+        let _ = write!(line, ", {elapsed_ms:.3} ms");
+        if let Some(limit) = slow {
+            let _ = write!(line, " SLOW (threshold {} ms)", limit.as_millis());
+        }
+        line
+    }
+}
+
+/// Runs `run`, the statement `sql` with `binds`, logged as `log` says.
+pub(crate) async fn logged<T: RowCount>(
+    log: StatementLog,
+    sql: &str,
+    binds: &[ValueRef<'_>],
+    run: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match log.start(sql, binds) {
+        None => run.await,
+        Some(watch) => {
+            let result = run.instrument(watch.span().clone()).await;
+            watch.finish(sql, Outcome::from(&result));
+            result
+        }
+    }
+}
+
+/// Watches a stream of rows: logs the statement once the stream ends, fails
+/// or is dropped, with the rows it yielded.
+pub(crate) struct StreamWatch {
+    watch: Option<Watch>,
+    sql: Arc<str>,
+    rows: u64,
+}
+
+impl StreamWatch {
+    /// Starts watching the stream of `sql` with `binds`.
+    pub(crate) fn start(log: StatementLog, sql: Arc<str>, binds: &[Value]) -> Self {
+        StreamWatch {
+            watch: log.start_owned(&sql, binds),
+            sql,
+            rows: 0,
+        }
+    }
+
+    /// Counts a row, or logs the failure that ends the stream.
+    pub(crate) fn see<T>(&mut self, item: &Result<T>) {
+        match item {
+            Ok(_) => self.rows += 1,
+            Err(e) => {
+                if let Some(watch) = self.watch.take() {
+                    watch.finish(&self.sql, Outcome::Failed(e));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for StreamWatch {
+    fn drop(&mut self) {
+        if let Some(watch) = self.watch.take() {
+            watch.finish(&self.sql, Outcome::Rows(self.rows));
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(log_binds: bool, slow: Option<Duration>) -> Watch {
+        let config = StatementLog {
+            echo: true,
+            slow_statement: slow,
+            log_binds,
+        };
+        config
+            .start("SELECT $1", &[ValueRef::Text("secret")])
+            .expect("echo is on")
+    }
+
+    #[test]
+    fn the_echo_line_gives_sql_bind_count_rows_and_time_but_no_values() {
+        let line = watch(false, None).echo_line("SELECT $1", Outcome::Rows(3), 0.4121, None);
+        assert_eq!(line, "orm: SELECT $1 -- 1 bind, 3 rows, 0.412 ms");
+    }
+
+    #[test]
+    fn the_echo_line_gives_values_when_asked_and_marks_slow_statements() {
+        let slow = Some(Duration::from_millis(250));
+        let line = watch(true, slow).echo_line("SELECT $1", Outcome::Rows(1), 300.0, slow);
+        assert_eq!(
+            line,
+            "orm: SELECT $1 -- 1 bind [Text(\"secret\")], 1 row, 300.000 ms SLOW (threshold 250 ms)"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Reading and changing the database's run-time settings (PostgreSQL's
+//! `current_setting` / `set_config`, SQLite's pragmas) from a session.
+
+use super::{Backend, Connection, Session};
+use crate::error::Result;
+
+/// How long a changed setting lasts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SettingScope {
+    /// Until the current transaction ends (PostgreSQL's `SET LOCAL`): the
+    /// safe default for a pooled connection.
+    #[default]
+    Transaction,
+    /// Until the connection goes back to the pool, where it is reset (one
+    /// round trip, only after such a change). Useful on a connection
+    /// leased with [`Backend::acquire`]: a [`Session`] returns its
+    /// connection when its transaction ends.
+    Connection,
+}
+
+impl<B: Backend> Session<B> {
+    /// The current value of setting `name`, as text (PostgreSQL:
+    /// `current_setting($1)`; SQLite: `PRAGMA name`), read inside the
+    /// session's transaction.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend>(s: &mut Session<B>) -> Result<()> {
+    /// s.set_setting("statement_timeout", "5s").await?; // this transaction only
+    /// assert_eq!(s.setting("statement_timeout").await?, "5s");
+    /// # Ok(()) }
+    /// ```
+    pub async fn setting(&mut self, name: &str) -> Result<String> {
+        let conn = self.active("read a setting", false).await?;
+        let result = conn.setting(name).await;
+        self.track(result)
+    }
+
+    /// Sets `name` to `value` until the session's transaction ends
+    /// (PostgreSQL: `set_config($1, $2, true)`, values bound). On SQLite,
+    /// `PRAGMA name = value` with the name and value validated; the pragma
+    /// lasts until the connection goes back to the pool at commit or
+    /// rollback, where its earlier value is restored.
+    pub async fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        let conn = self.active("change a setting", false).await?;
+        let result = conn
+            .set_setting(name, value, SettingScope::Transaction)
+            .await;
+        self.track(result)
+    }
+
+    /// Puts `name` back to its default for the rest of the transaction
+    /// (PostgreSQL: `set_config($1, NULL, true)`). SQLite has no defaults
+    /// to return to: [`Error::Unsupported`](crate::Error::Unsupported).
+    pub async fn reset_setting(&mut self, name: &str) -> Result<()> {
+        let conn = self.active("reset a setting", false).await?;
+        let result = conn.reset_setting(name, SettingScope::Transaction).await;
+        self.track(result)
+    }
+}

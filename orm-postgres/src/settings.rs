@@ -1,0 +1,96 @@
+//! Run-time settings on a [`PgConnection`]: `current_setting` and
+//! `set_config` with the name and value bound, and the search path sent in
+//! the startup packet.
+
+use orm_core::{Result, SettingScope, ValueRef};
+
+use crate::PgConnection;
+
+impl PgConnection {
+    /// `current_setting($1)`.
+    pub(crate) async fn read_setting(&mut self, name: &str) -> Result<String> {
+        let rows: Vec<(String,)> = self
+            .run_fetch("SELECT current_setting($1)", &[ValueRef::Text(name)])
+            .await?;
+        Ok(rows.into_iter().next().map(|(v,)| v).unwrap_or_default())
+    }
+
+    /// `set_config($1, $2, is_local)`; `value` `None` resets to the default.
+    pub(crate) async fn write_setting(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        scope: SettingScope,
+    ) -> Result<()> {
+        let local = scope == SettingScope::Transaction;
+        if !local {
+            // Reset when the connection goes back to the pool: set before
+            // the statement, so a cancelled one is reset too.
+            self.settings_changed = true;
+        }
+        let value = value.map_or(ValueRef::Null(orm_core::SqlType::Text), ValueRef::Text);
+        let binds = [ValueRef::Text(name), value, ValueRef::Bool(local)];
+        // set_config returns the new value, unused here.
+        let _: Vec<(Option<String>,)> = self
+            .run_fetch("SELECT set_config($1, $2, $3)", &binds)
+            .await?;
+        Ok(())
+    }
+}
+
+/// True when `sql` begins with `SET` (not `SET LOCAL`) or `RESET`: a
+/// change that outlives the transaction, to be undone before the connection
+/// goes back to the pool. Only the first keyword is looked at.
+pub(crate) fn changes_session_settings(sql: &str) -> bool {
+    let mut words = sql.split_ascii_whitespace();
+    match words.next() {
+        Some(w) if w.eq_ignore_ascii_case("RESET") => true,
+        Some(w) if w.eq_ignore_ascii_case("SET") => !words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("LOCAL")),
+        _ => false,
+    }
+}
+
+/// The libpq `options` argument that sets `search_path` to `schemas`: each
+/// schema quoted as an identifier, spaces and backslashes escaped as the
+/// startup packet's option parser wants.
+pub(crate) fn search_path_option(schemas: &[String]) -> String {
+    let quoted: Vec<String> = schemas
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace('"', "\"\"")))
+        .collect();
+    let value = quoted.join(",");
+    let mut escaped = String::with_capacity(value.len() + 16);
+    for c in value.chars() {
+        if c == '\\' || c.is_ascii_whitespace() {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("-c search_path={escaped}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_session_level_set_and_reset_change_session_settings() {
+        assert!(changes_session_settings("SET work_mem = '8MB'"));
+        assert!(changes_session_settings("  set session work_mem TO 1"));
+        assert!(changes_session_settings("RESET work_mem"));
+        assert!(!changes_session_settings("SET LOCAL work_mem = '8MB'"));
+        assert!(!changes_session_settings("SELECT 1"));
+        assert!(!changes_session_settings("SETTLE"));
+    }
+
+    #[test]
+    fn the_search_path_option_quotes_and_escapes_each_schema() {
+        let schemas = ["app".to_string(), "My \"Schema\"".to_string()];
+        assert_eq!(
+            search_path_option(&schemas),
+            r#"-c search_path="app","My\ ""Schema""""#
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! Statement logging: tracing spans and events, the slow-statement warning
+//! and the echo to stderr, on both backends; bound values only when asked.
+#![recursion_limit = "256"]
+
+mod common;
+
+use common::capture::Capture;
+use common::{Kind, TestDb};
+use orm::prelude::*;
+use orm::Record;
+
+const SECRET: &str = "s3cret-bind-value";
+const QUERY: &str = "SELECT CAST($1 AS TEXT) AS secret";
+
+/// Runs one bound query on `db` while `capture` listens; returns its lines.
+async fn traced_query(db: &Database) -> Result<Vec<String>> {
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        let rows: Vec<Record> = s.raw(QUERY).bind(SECRET).fetch_all().await?;
+        assert_eq!(rows[0].get::<String>("secret")?, SECRET);
+        s.rollback().await?;
+        capture.lines()
+    };
+    Ok(lines)
+}
+
+both!(async fn each_statement_is_traced_with_its_sql_bind_count_and_rows_but_no_bind_value(db, kind) {
+    let lines = traced_query(&db).await?;
+    let span = lines.iter().find(|l| l.starts_with("span statement:")).expect("a statement span");
+    assert_eq!(span, &format!("span statement: sql={QUERY} binds=1"));
+    let done = lines.iter().find(|l| l.contains("message=statement done")).expect("a done event");
+    assert!(done.starts_with("event DEBUG orm::statement:"), "{done}");
+    assert!(done.contains(" rows=1 ") || done.ends_with(" rows=1"), "{done}");
+    assert!(done.contains(" elapsed_ms="), "{done}");
+    assert!(!lines.iter().any(|l| l.contains(SECRET)), "a bind value was logged: {lines:#?}");
+    assert!(!lines.iter().any(|l| l.starts_with("event WARN")), "no threshold, no warning: {lines:#?}");
+    Ok(())
+});
+
+both!(params = "log_binds=true", async fn bind_values_are_traced_when_log_binds_is_set(db, kind) {
+    let lines = traced_query(&db).await?;
+    let span = lines.iter().find(|l| l.starts_with("span statement:")).expect("a statement span");
+    assert_eq!(span, &format!("span statement: sql={QUERY} binds=1 values=[Text({SECRET:?})]"));
+    Ok(())
+});
+
+both!(params = "slow_statement_ms=0", async fn statements_at_the_slow_threshold_log_a_warning(db, kind) {
+    let lines = traced_query(&db).await?;
+    let warning = lines.iter().find(|l| l.starts_with("event WARN")).expect("a slow-statement warning");
+    assert!(warning.starts_with("event WARN orm::statement:"), "{warning}");
+    for part in ["message=slow statement", &format!(" sql={QUERY}"), " elapsed_ms=", " threshold_ms=0.0"] {
+        assert!(warning.contains(part), "{part} not in {warning}");
+    }
+    assert!(!warning.contains(SECRET), "{warning}");
+    Ok(())
+});
+
+both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        let err = s.raw("SELECT * FROM no_such_table").fetch_all::<Record>().await.unwrap_err();
+        assert!(matches!(err, Error::Database { .. }), "{err:?}");
+        s.rollback().await?;
+        capture.lines()
+    };
+    let failed = lines.iter().find(|l| l.contains("message=statement failed")).expect("a failed event");
+    assert!(failed.starts_with("event DEBUG orm::statement:"), "{failed}");
+    assert!(failed.contains(" error=database error "), "{failed}");
+    assert!(lines.iter().any(|l| l == "span statement: sql=SELECT * FROM no_such_table binds=0"), "{lines:#?}");
+    Ok(())
+});
+
+/// The environment variable that makes this test binary the child that
+/// echoes: it holds the URL to connect to.
+const CHILD_URL: &str = "ORM_ECHO_CHILD_URL";
+
+/// Runs [`echo_child`] in a child process connected to `url`; its stderr.
+fn echo_from_child(url: &str) -> String {
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = std::process::Command::new(exe)
+        .args(["echo_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_URL, url)
+        .output()
+        .expect("the child test runs");
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// In the child: one bound query on a database opened with `echo=true`.
+#[tokio::test]
+async fn echo_child() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        return; // only the parent's child process does anything here
+    };
+    let db = Database::connect(&url).await.expect("the child connects");
+    let mut s = db.session();
+    let rows: Vec<Record> = s.raw(QUERY).bind(SECRET).fetch_all().await.expect("query");
+    assert_eq!(rows.len(), 1);
+    s.rollback().await.expect("rollback");
+}
+
+async fn echo_lines(kind: Kind, params: &str) -> Vec<String> {
+    let test = TestDb::open(kind, "echo").await;
+    let sep = if test.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}{params}", test.url);
+    let stderr = tokio::task::spawn_blocking(move || echo_from_child(&url))
+        .await
+        .expect("join");
+    test.cleanup().await;
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("orm: "))
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_echoed_without_binds(lines: &[String]) {
+    let line = lines
+        .iter()
+        .find(|l| l.contains(QUERY))
+        .unwrap_or_else(|| panic!("no echo of the query: {lines:#?}"));
+    assert!(
+        line.starts_with(&format!("orm: {QUERY} -- 1 bind, 1 row, ")),
+        "{line}"
+    );
+    assert!(line.ends_with(" ms"), "{line}");
+    assert!(
+        !lines.iter().any(|l| l.contains(SECRET)),
+        "a bind value was echoed: {lines:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_prints_each_statement_to_stderr_without_bind_values_on_postgres() {
+    assert_echoed_without_binds(&echo_lines(Kind::Postgres, "echo=true").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_prints_each_statement_to_stderr_without_bind_values_on_sqlite() {
+    assert_echoed_without_binds(&echo_lines(Kind::Sqlite, "echo=true").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_marks_slow_statements_and_shows_binds_when_asked() {
+    for kind in [Kind::Postgres, Kind::Sqlite] {
+        let lines = echo_lines(kind, "echo=true&log_binds=true&slow_statement_ms=0").await;
+        let line = lines
+            .iter()
+            .find(|l| l.contains(QUERY))
+            .unwrap_or_else(|| panic!("{kind:?}: {lines:#?}"));
+        assert!(
+            line.starts_with(&format!(
+                "orm: {QUERY} -- 1 bind [Text({SECRET:?})], 1 row, "
+            )),
+            "{kind:?}: {line}"
+        );
+        assert!(
+            line.ends_with(" ms SLOW (threshold 0 ms)"),
+            "{kind:?}: {line}"
+        );
+    }
+}

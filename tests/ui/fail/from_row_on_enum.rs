@@ -1,0 +1,9 @@
+use orm::prelude::*;
+
+#[derive(FromRow)]
+pub enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

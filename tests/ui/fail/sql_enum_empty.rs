@@ -1,0 +1,6 @@
+use orm::prelude::*;
+
+#[derive(SqlEnum, Clone, Copy)]
+pub enum Nothing {}
+
+fn main() {}
