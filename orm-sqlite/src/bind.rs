@@ -1,14 +1,19 @@
 //! Binding [`ValueRef`]s to a sqlx query.
 //!
-//! Text and bytes are bound by reference: the query borrows them from the
+//! Each value is bound as [`stored`] maps it to SQLite's storage (the
+//! rusqlite executor binds through the same mapping). Text and bytes are
+//! bound by reference: the query borrows them from the
 //! caller for as long as it lives. Every statement is built with
 //! [`sqlx::query`], which prepares it once per connection and keeps it in
 //! the connection's statement cache.
+
+use std::borrow::Cow;
 
 use orm_core::{Error, Result, ValueRef};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 
+use crate::storage::{stored, Stored};
 use crate::MAX_BINDS;
 
 /// A statement with its arguments, ready to run.
@@ -31,78 +36,19 @@ pub(crate) fn bind_all<'q>(sql: &'q str, binds: &[ValueRef<'q>]) -> Result<Sqlit
         })
 }
 
-/// Binds one value, the `parameter`th (1-based).
+/// Binds one value, the `parameter`th (1-based), as [`stored`] says.
 fn bind<'q>(
     query: SqliteQuery<'q>,
     parameter: usize,
     value: ValueRef<'q>,
 ) -> Result<SqliteQuery<'q>> {
-    Ok(match value {
-        // SQLite's NULL carries no type.
-        ValueRef::Null(_) => query.bind(None::<i64>),
-        ValueRef::Bool(v) => query.bind(v),
-        ValueRef::I16(v) => query.bind(v),
-        ValueRef::I32(v) => query.bind(v),
-        ValueRef::I64(v) => query.bind(v),
-        ValueRef::F32(v) => query.bind(v),
-        ValueRef::F64(v) => query.bind(v),
-        ValueRef::Text(v) => query.bind(v),
-        ValueRef::Bytes(v) => query.bind(v),
-        #[cfg(feature = "chrono")]
-        ValueRef::Date(v) => query.bind(v),
-        #[cfg(feature = "chrono")]
-        ValueRef::DateTime(v) => query.bind(v),
-        #[cfg(feature = "chrono")]
-        ValueRef::Timestamptz(v) => query.bind(v),
-        #[cfg(feature = "uuid")]
-        ValueRef::Uuid(v) => query.bind(v),
-        #[cfg(feature = "json")]
-        ValueRef::Json(v) => query.bind(v.to_string()),
-        #[cfg(feature = "decimal")]
-        ValueRef::Decimal(v) => query.bind(v.to_string()),
-        #[cfg(feature = "chrono")]
-        ValueRef::Time(v) => query.bind(v),
-        ValueRef::Label(v) => query.bind(v.label),
-        #[cfg(feature = "json")]
-        ValueRef::JsonOf(v) => query.bind(v.to_json().map_err(|e| Error::InvalidBind {
-            parameter,
-            reason: format!("the value cannot be serialized to JSON: {e}"),
-        })?),
-        ValueRef::Array(_) => {
-            return Err(Error::Unsupported {
-                backend: "sqlite",
-                what: format!(
-                    "binding an array (parameter {parameter}): SQLite has no array type; \
-                     store the list as JSON with `#[column(json)]`"
-                ),
-            })
-        }
-        // A variant of a feature this crate was built without, or one added
-        // to the core after this backend was written.
-        other => {
-            let ty = other.sql_type().name();
-            let what = match feature_of(other) {
-                Some(feature) => {
-                    format!("binding a `{ty}` value (enable orm-sqlite's `{feature}` feature)")
-                }
-                None => format!("binding a `{ty}` value"),
-            };
-            return Err(Error::Unsupported {
-                backend: "sqlite",
-                what,
-            });
-        }
+    Ok(match stored(parameter, value)? {
+        Stored::Null => query.bind(None::<i64>),
+        Stored::Integer(v) => query.bind(v),
+        Stored::Real(v) => query.bind(v),
+        Stored::Text(Cow::Borrowed(v)) => query.bind(v),
+        Stored::Text(Cow::Owned(v)) => query.bind(v),
+        Stored::Blob(Cow::Borrowed(v)) => query.bind(v),
+        Stored::Blob(Cow::Owned(v)) => query.bind(v),
     })
-}
-
-/// The orm-sqlite feature a value's type needs.
-fn feature_of(value: ValueRef<'_>) -> Option<&'static str> {
-    use orm_core::SqlType;
-    match value.sql_type() {
-        SqlType::Date | SqlType::DateTime | SqlType::Timestamptz | SqlType::Time => Some("chrono"),
-        SqlType::Uuid => Some("uuid"),
-        SqlType::Json => Some("json"),
-        SqlType::Decimal => Some("decimal"),
-        _ => None,
-    }
 }

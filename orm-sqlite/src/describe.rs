@@ -19,14 +19,17 @@ impl SqliteConn {
         Ok(described
             .columns()
             .iter()
-            .map(|c| {
-                let name = c.type_info().name();
-                ResultColumn {
-                    name: c.name().to_string(),
-                    sql_type: declared_type(name),
-                    database_type: name.to_string(),
-                }
-            })
+            .map(|c| result_column(c.name(), c.type_info().name()))
             .collect())
+    }
+}
+
+/// A result column on either executor, from its name and its type as
+/// sqlx names it (`crate::row::declared_name`).
+pub(crate) fn result_column(name: &str, type_name: &str) -> ResultColumn {
+    ResultColumn {
+        name: name.to_string(),
+        sql_type: declared_type(type_name),
+        database_type: type_name.to_string(),
     }
 }

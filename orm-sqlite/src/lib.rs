@@ -114,6 +114,7 @@ mod row;
 #[cfg(feature = "rusqlite")]
 mod rusqlite_executor;
 mod settings;
+mod storage;
 mod stream;
 mod transaction;
 mod truncate;

@@ -34,8 +34,28 @@ impl fmt::Debug for SqliteRow {
     }
 }
 
-/// The dialect-neutral type of a column type as sqlx names SQLite's
-/// declared types (`NULL` for an expression with none).
+/// The name a column's declared type goes by, as sqlx names it (and the
+/// rusqlite executor after it): `BOOLEAN`, `DATE`, `TIME` and `DATETIME`
+/// for those words, else by SQLite's affinity rules `INTEGER`, `TEXT`,
+/// `BLOB` or `REAL`; `None` for any other declared type.
+#[cfg_attr(not(feature = "rusqlite"), allow(dead_code))]
+pub(crate) fn declared_name(declared: &str) -> Option<&'static str> {
+    let d = declared.to_ascii_lowercase();
+    Some(match d.as_str() {
+        "boolean" | "bool" => "BOOLEAN",
+        "date" => "DATE",
+        "time" => "TIME",
+        "datetime" | "timestamp" => "DATETIME",
+        _ if d.contains("int") => "INTEGER",
+        _ if d.contains("char") || d.contains("clob") || d.contains("text") => "TEXT",
+        _ if d.contains("blob") => "BLOB",
+        _ if d.contains("real") || d.contains("floa") || d.contains("doub") => "REAL",
+        _ => return None,
+    })
+}
+
+/// The dialect-neutral type of a column type as [`declared_name`] names
+/// it (`NULL` for an expression with none).
 pub(crate) fn declared_type(name: &str) -> Option<SqlType> {
     Some(match name {
         "BOOLEAN" => SqlType::Bool,
@@ -50,9 +70,23 @@ pub(crate) fn declared_type(name: &str) -> Option<SqlType> {
     })
 }
 
+/// The type of a value read without a type asked for (a `Record`'s), on
+/// either executor: its storage class's (an INTEGER in a column declared
+/// `BOOLEAN` is a `Bool`); for NULL, the `declared` type's, else `Text`.
+pub(crate) fn value_type(declared: Option<SqlType>, storage: Option<Storage>) -> SqlType {
+    match storage {
+        None => declared.unwrap_or(SqlType::Text),
+        Some(Storage::Integer) if declared == Some(SqlType::Bool) => SqlType::Bool,
+        Some(Storage::Integer) => SqlType::I64,
+        Some(Storage::Real) => SqlType::F64,
+        Some(Storage::Text) => SqlType::Text,
+        Some(Storage::Blob) => SqlType::Bytes,
+    }
+}
+
 /// SQLite's storage classes of non-NULL values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Storage {
+pub(crate) enum Storage {
     Integer,
     Real,
     Text,
@@ -60,7 +94,7 @@ enum Storage {
 }
 
 impl Storage {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Storage::Integer => "INTEGER",
             Storage::Real => "REAL",
@@ -184,14 +218,8 @@ impl Row for SqliteRow {
             .columns()
             .get(idx)
             .and_then(|c| declared_type(c.type_info().name()));
-        match self.raw(idx, "a value").ok()? {
-            None => Some(declared.unwrap_or(SqlType::Text)),
-            Some((_, Storage::Integer)) if declared == Some(SqlType::Bool) => Some(SqlType::Bool),
-            Some((_, Storage::Integer)) => Some(SqlType::I64),
-            Some((_, Storage::Real)) => Some(SqlType::F64),
-            Some((_, Storage::Text)) => Some(SqlType::Text),
-            Some((_, Storage::Blob)) => Some(SqlType::Bytes),
-        }
+        let storage = self.raw(idx, "a value").ok()?.map(|(_, storage)| storage);
+        Some(value_type(declared, storage))
     }
 
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
@@ -263,14 +291,7 @@ impl Row for SqliteRow {
 
     /// SQLite has no array type: [`Error::Unsupported`] naming the column.
     fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
-        Err(Error::Unsupported {
-            backend: "sqlite",
-            what: format!(
-                "reading array column `{}`: SQLite has no array type; store the list as JSON \
-                 with `#[column(json)]`",
-                self.column_name(idx)
-            ),
-        })
+        Err(no_array(self.column_name(idx)))
     }
 
     /// TEXT as sqlx writes it, or a Unix time (INTEGER) or Julian day (REAL).
@@ -353,6 +374,17 @@ impl Row for SqliteRow {
             }
             Some((_, storage)) => Err(self.mismatch(idx, EXPECTED, storage)),
         }
+    }
+}
+
+/// Reading array column `column` on either executor.
+pub(crate) fn no_array(column: &str) -> Error {
+    Error::Unsupported {
+        backend: "sqlite",
+        what: format!(
+            "reading array column `{column}`: SQLite has no array type; store the list as JSON \
+             with `#[column(json)]`"
+        ),
     }
 }
 

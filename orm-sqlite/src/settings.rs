@@ -1,6 +1,7 @@
 //! Settings on SQLite: pragmas, with the name and value validated (a
 //! pragma cannot take bound parameters), and the earlier value restored
-//! before the connection goes back to the pool.
+//! before the connection goes back to the pool. The checks, statements and
+//! bookkeeping here serve both executors; each runs the statements its way.
 
 use orm_core::{Error, Result};
 use sqlx::{Executor as _, Row as _};
@@ -43,18 +44,52 @@ pub(crate) fn check_value(name: &str, value: &str) -> Result<()> {
     }
 }
 
+/// `PRAGMA "name"`, reading a setting, once the name is checked.
+pub(crate) fn read_statement(name: &str) -> Result<String> {
+    check_name(name)?;
+    Ok(format!("PRAGMA \"{name}\""))
+}
+
+/// `PRAGMA "name" = value`, once both are checked.
+pub(crate) fn write_statement(name: &str, value: &str) -> Result<String> {
+    check_name(name)?;
+    check_value(name, value)?;
+    Ok(format!("PRAGMA \"{name}\" = {value}"))
+}
+
+/// A pragma read that returned no row.
+pub(crate) fn no_such_pragma(name: &str) -> Error {
+    Error::InvalidSetting {
+        name: name.to_string(),
+        reason: "SQLite returned no value: there is no such pragma, or it cannot be read".into(),
+    }
+}
+
+/// Whether `name`'s earlier value is still to be read and remembered
+/// before it is first changed on this lease.
+pub(crate) fn unrecorded(restore: &[(String, String)], name: &str) -> bool {
+    !restore.iter().any(|(n, _)| n == name)
+}
+
+/// Remembers `earlier` as the value to restore `name` to when the
+/// connection goes back to the pool.
+pub(crate) fn record(
+    restore: &mut Vec<(String, String)>,
+    name: &str,
+    earlier: String,
+) -> Result<()> {
+    check_value(name, &earlier)?;
+    restore.push((name.to_string(), earlier));
+    Ok(())
+}
+
 impl SqliteConn {
     /// `PRAGMA "name"`: its value as text.
     pub(crate) async fn read_pragma(&mut self, name: &str) -> Result<String> {
-        check_name(name)?;
-        let sql = format!("PRAGMA \"{name}\"");
+        let sql = read_statement(name)?;
         let row = self.raw()?.fetch_optional(sql.as_str()).await;
         let Some(row) = row.map_err(from_sqlx)? else {
-            return Err(Error::InvalidSetting {
-                name: name.to_string(),
-                reason: "SQLite returned no value: there is no such pragma, or it cannot be read"
-                    .into(),
-            });
+            return Err(no_such_pragma(name));
         };
         match row.try_get::<i64, _>(0) {
             Ok(n) => Ok(n.to_string()),
@@ -64,14 +99,11 @@ impl SqliteConn {
 
     /// `PRAGMA "name" = value`, remembering the earlier value to restore.
     pub(crate) async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
-        check_name(name)?;
-        check_value(name, value)?;
-        if !self.restore.iter().any(|(n, _)| n == name) {
+        let sql = write_statement(name, value)?;
+        if unrecorded(&self.restore, name) {
             let earlier = self.read_pragma(name).await?;
-            check_value(name, &earlier)?;
-            self.restore.push((name.to_string(), earlier));
+            record(&mut self.restore, name, earlier)?;
         }
-        let sql = format!("PRAGMA \"{name}\" = {value}");
         self.raw()?
             .execute(sql.as_str())
             .await
@@ -85,6 +117,7 @@ pub(crate) fn restore_statement(name: &str, value: &str) -> String {
     format!("PRAGMA \"{name}\" = {value}")
 }
 
+/// `reset_setting` on either executor.
 pub(crate) fn no_reset(name: &str) -> Error {
     Error::Unsupported {
         backend: "sqlite",

@@ -1,10 +1,12 @@
-//! [`ValueRef`]s as rusqlite values, owned, since a statement runs on the
-//! connection's thread. Each is stored as the sqlx executor stores it, so a
-//! database file reads the same through either executor.
+//! Binding [`ValueRef`]s on the rusqlite executor: each value is converted
+//! as [`stored`] maps it to SQLite's storage, the mapping the sqlx executor
+//! binds through too, then owned, since the statement runs on the
+//! connection's thread.
 
 use orm_core::{Error, Result, ValueRef};
 use rusqlite::types::Value;
 
+use crate::storage::{stored, Stored};
 use crate::MAX_BINDS;
 
 /// `binds` converted in order; [`Error::TooManyBinds`] past SQLite's limit,
@@ -16,40 +18,20 @@ pub(crate) fn owned(binds: &[ValueRef<'_>]) -> Result<Vec<Value>> {
             max: MAX_BINDS,
         });
     }
-    binds.iter().map(|v| value(*v)).collect()
+    binds
+        .iter()
+        .enumerate()
+        .map(|(i, v)| value(i + 1, *v))
+        .collect()
 }
 
-fn value(value: ValueRef<'_>) -> Result<Value> {
-    Ok(match value {
-        ValueRef::Null(_) => Value::Null,
-        ValueRef::Bool(v) => Value::Integer(i64::from(v)),
-        ValueRef::I16(v) => Value::Integer(i64::from(v)),
-        ValueRef::I32(v) => Value::Integer(i64::from(v)),
-        ValueRef::I64(v) => Value::Integer(v),
-        ValueRef::F32(v) => Value::Real(f64::from(v)),
-        ValueRef::F64(v) => Value::Real(v),
-        ValueRef::Text(v) => Value::Text(v.to_string()),
-        ValueRef::Bytes(v) => Value::Blob(v.to_vec()),
-        #[cfg(feature = "chrono")]
-        ValueRef::Date(v) => Value::Text(super::time::date_text(&v)),
-        #[cfg(feature = "chrono")]
-        ValueRef::DateTime(v) => Value::Text(super::time::datetime_text(&v)),
-        #[cfg(feature = "chrono")]
-        ValueRef::Timestamptz(v) => Value::Text(super::time::timestamptz_text(&v)),
-        #[cfg(feature = "uuid")]
-        ValueRef::Uuid(v) => Value::Blob(v.as_bytes().to_vec()),
-        #[cfg(feature = "json")]
-        ValueRef::Json(v) => Value::Text(v.to_string()),
-        #[cfg(feature = "decimal")]
-        ValueRef::Decimal(v) => Value::Text(v.to_string()),
-        other => {
-            return Err(Error::Unsupported {
-                backend: "sqlite",
-                what: format!(
-                    "binding a `{}` value (enable orm-sqlite's feature for its type)",
-                    other.sql_type().name()
-                ),
-            })
-        }
+/// The `parameter`th (1-based) value.
+fn value(parameter: usize, value: ValueRef<'_>) -> Result<Value> {
+    Ok(match stored(parameter, value)? {
+        Stored::Null => Value::Null,
+        Stored::Integer(v) => Value::Integer(v),
+        Stored::Real(v) => Value::Real(v),
+        Stored::Text(v) => Value::Text(v.into_owned()),
+        Stored::Blob(v) => Value::Blob(v.into_owned()),
     })
 }

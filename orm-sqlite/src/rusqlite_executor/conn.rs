@@ -6,16 +6,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
+use orm_core::session::{AdvisoryKey, AdvisoryScope};
 use orm_core::{
-    Connection, Error, FromRow, LockMode, PreparedTransaction, Result, TableMeta, TruncateOptions,
-    TxOptions, TxStatus, Value, ValueRef,
+    Connection, Error, FromRow, LockMode, PreparedTransaction, Result, ResultColumn, SettingScope,
+    TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
 use super::bind::owned;
 use super::error::from_rusqlite;
 use super::row::{CellRow, Columns, OwnedRow};
 use super::Object;
+use crate::connection::postgres_only;
 use crate::error::is_no_transaction_error;
+use crate::settings;
 use crate::transaction::{begin_sql, QUERY_ONLY_OFF, QUERY_ONLY_ON};
 use crate::SqliteConn;
 
@@ -43,6 +46,9 @@ pub struct RusqliteConn {
     /// A statement ran since `BEGIN`.
     reading: bool,
     query_timeout: Option<Duration>,
+    /// Pragmas changed by `set_setting`, with the values to restore before
+    /// the connection goes back to the pool.
+    restore: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for RusqliteConn {
@@ -66,6 +72,7 @@ impl RusqliteConn {
             deferred: false,
             reading: false,
             query_timeout,
+            restore: Vec::new(),
         }
     }
 
@@ -142,6 +149,55 @@ impl RusqliteConn {
         } else {
             sql.to_string()
         }
+    }
+}
+
+impl RusqliteConn {
+    /// `PRAGMA "name"`: its value as text.
+    async fn read_pragma(&mut self, name: &str) -> Result<String> {
+        let sql = settings::read_statement(name)?;
+        let value = self
+            .run("a statement", true, move |conn| {
+                let mut statement = conn.prepare(&sql).map_err(from_rusqlite)?;
+                let mut rows = statement.query([]).map_err(from_rusqlite)?;
+                let Some(row) = rows.next().map_err(from_rusqlite)? else {
+                    return Ok(None);
+                };
+                CellRow(row).setting(0).map(Some)
+            })
+            .await?;
+        value.ok_or_else(|| settings::no_such_pragma(name))
+    }
+
+    /// `PRAGMA "name" = value`, remembering the earlier value to restore.
+    async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
+        let sql = settings::write_statement(name, value)?;
+        if settings::unrecorded(&self.restore, name) {
+            let earlier = self.read_pragma(name).await?;
+            settings::record(&mut self.restore, name, earlier)?;
+        }
+        self.run("a statement", true, move |conn| {
+            conn.execute_batch(&sql).map_err(from_rusqlite)
+        })
+        .await
+    }
+
+    /// Prepares `sql` without running it and reads its result columns:
+    /// their names and declared types (`NULL` for an expression).
+    async fn describe_statement(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
+        let sql = sql.to_string();
+        self.run("a statement", true, move |conn| {
+            let statement = conn.prepare(&sql).map_err(from_rusqlite)?;
+            Ok(statement
+                .columns()
+                .iter()
+                .map(|c| {
+                    let declared = c.decl_type().and_then(crate::row::declared_name);
+                    crate::describe::result_column(c.name(), declared.unwrap_or("NULL"))
+                })
+                .collect())
+        })
+        .await
     }
 }
 
@@ -324,6 +380,45 @@ impl Connection for RusqliteConn {
     fn discard(&mut self) {
         self.discarded = true;
     }
+
+    async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
+        self.read_pragma(name).await
+    }
+
+    /// `PRAGMA name = value`, whatever the scope: a pragma belongs to the
+    /// connection, and is restored when the connection goes back to the pool.
+    async fn set_setting<'a>(
+        &'a mut self,
+        name: &'a str,
+        value: &'a str,
+        _scope: SettingScope,
+    ) -> Result<()> {
+        self.write_pragma(name, value).await
+    }
+
+    async fn reset_setting<'a>(&'a mut self, name: &'a str, _scope: SettingScope) -> Result<()> {
+        Err(settings::no_reset(name))
+    }
+
+    async fn describe<'a>(&'a mut self, sql: &'a str) -> Result<Vec<ResultColumn>> {
+        self.describe_statement(sql).await
+    }
+
+    async fn advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<()> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn try_advisory_lock(&mut self, _: AdvisoryKey, _: AdvisoryScope) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn advisory_unlock(&mut self, _: AdvisoryKey) -> Result<bool> {
+        Err(postgres_only("advisory locks"))
+    }
+
+    async fn notify<'a>(&'a mut self, _: &'a str, _: &'a str) -> Result<()> {
+        Err(postgres_only("LISTEN/NOTIFY"))
+    }
 }
 
 /// Reads the rows of `sql` on the connection's thread, sending them in
@@ -377,18 +472,26 @@ impl Drop for RusqliteConn {
         } else {
             self.status
         };
-        if status == TxStatus::Idle && !self.query_only {
+        if status == TxStatus::Idle && !self.query_only && self.restore.is_empty() {
             // Back to the pool as it is.
             return;
         }
         let query_only = self.query_only;
+        let restore = std::mem::take(&mut self.restore);
         let roll_back = move |conn: &mut rusqlite::Connection| {
             let writable = !query_only || conn.execute_batch(QUERY_ONLY_OFF).is_ok();
             let rolled_back = match conn.execute_batch("ROLLBACK") {
                 Ok(()) => true,
                 Err(e) => is_no_transaction_error(&from_rusqlite(e)),
             };
-            if writable && rolled_back {
+            // The pragmas `set_setting` changed, as they were (after the
+            // rollback: a pragma may not change inside a transaction).
+            let restored = rolled_back
+                && restore.iter().all(|(name, value)| {
+                    let sql = settings::restore_statement(name, value);
+                    conn.execute_batch(&sql).is_ok()
+                });
+            if writable && restored {
                 Ok(())
             } else {
                 Err(super::worker::lost())

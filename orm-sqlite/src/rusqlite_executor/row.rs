@@ -10,8 +10,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use orm_core::{Error, Result, Row};
+use orm_core::{Error, Result, Row, SqlType};
 use rusqlite::types::{Value, ValueRef};
+
+use crate::row::{declared_name, declared_type, value_type, Storage};
 
 /// A row's cells as SQLite hands them out.
 pub(crate) trait Cells {
@@ -102,14 +104,20 @@ impl<C: Cells + ?Sized> fmt::Debug for CellRow<'_, C> {
     }
 }
 
-fn storage(value: ValueRef<'_>) -> &'static str {
+/// The storage class of a value; `None` for NULL.
+fn storage(value: ValueRef<'_>) -> Option<Storage> {
     match value {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "INTEGER",
-        ValueRef::Real(_) => "REAL",
-        ValueRef::Text(_) => "TEXT",
-        ValueRef::Blob(_) => "BLOB",
+        ValueRef::Null => None,
+        ValueRef::Integer(_) => Some(Storage::Integer),
+        ValueRef::Real(_) => Some(Storage::Real),
+        ValueRef::Text(_) => Some(Storage::Text),
+        ValueRef::Blob(_) => Some(Storage::Blob),
     }
+}
+
+/// The name of a storage class, `NULL` included.
+fn class(value: ValueRef<'_>) -> &'static str {
+    storage(value).map_or("NULL", Storage::name)
 }
 
 impl<C: Cells + ?Sized> CellRow<'_, C> {
@@ -127,11 +135,12 @@ impl<C: Cells + ?Sized> CellRow<'_, C> {
     }
 
     fn mismatch(&self, idx: usize, expected: &'static str, value: ValueRef<'_>) -> Error {
-        let class = storage(value);
-        let found = match self.0.declared(idx) {
-            Some(d) if !d.eq_ignore_ascii_case(class) => {
-                format!("{class} (in a column declared {})", d.to_ascii_uppercase())
-            }
+        // The declared type as the sqlx executor names it, so that both
+        // report a mismatch in the same words.
+        let class = class(value);
+        let declared = self.0.declared(idx);
+        let found = match declared.as_deref().and_then(declared_name) {
+            Some(d) if d != class => format!("{class} (in a column declared {d})"),
             _ => class.to_string(),
         };
         Error::Decode {
@@ -200,6 +209,17 @@ impl<C: Cells + ?Sized> CellRow<'_, C> {
             .map_err(|e| self.invalid(idx, expected, class, e))
     }
 
+    /// A pragma's value as text: an INTEGER's digits, or TEXT.
+    pub(crate) fn setting(&self, idx: usize) -> Result<String> {
+        const EXPECTED: &str = "a setting's value";
+        match self.raw(idx, EXPECTED)? {
+            Some(ValueRef::Integer(v)) => Ok(v.to_string()),
+            Some(ValueRef::Text(_)) => Ok(self.text(idx, EXPECTED)?.unwrap_or_default().into()),
+            None => Err(self.mismatch(idx, EXPECTED, ValueRef::Null)),
+            Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
+        }
+    }
+
     /// TEXT as UTF-8.
     fn text(&self, idx: usize, expected: &'static str) -> Result<Option<&str>> {
         match self.raw(idx, expected)? {
@@ -219,6 +239,18 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
 
     fn column_name(&self, idx: usize) -> &str {
         self.0.name(idx)
+    }
+
+    /// The type of the value's storage class (an INTEGER in a column
+    /// declared `BOOLEAN` is a `Bool`); for NULL, the declared type's.
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        let value = self.0.cell(idx)?;
+        let declared = self.0.declared(idx);
+        let declared = declared
+            .as_deref()
+            .and_then(declared_name)
+            .and_then(declared_type);
+        Some(value_type(declared, storage(value)))
     }
 
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
@@ -294,6 +326,27 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
             }
             Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
         }
+    }
+
+    /// TEXT `HH:MM:SS[.fraction]`.
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, idx: usize) -> Result<Option<chrono::NaiveTime>> {
+        const EXPECTED: &str = "chrono::NaiveTime";
+        match self.raw(idx, EXPECTED)? {
+            None => Ok(None),
+            Some(ValueRef::Text(_)) => {
+                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
+                super::time::parse_time(text)
+                    .map(Some)
+                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
+            }
+            Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
+        }
+    }
+
+    /// SQLite has no array type: [`Error::Unsupported`] naming the column.
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        Err(crate::row::no_array(self.0.name(idx)))
     }
 
     /// TEXT as stored, or a Unix time (INTEGER) or Julian day (REAL).

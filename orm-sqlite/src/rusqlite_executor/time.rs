@@ -1,28 +1,25 @@
-//! Dates and times on the rusqlite executor, stored as the sqlx executor
-//! stores them (TEXT: `2024-05-01`, `2024-05-01 12:30:00.5`, RFC 3339 for a
-//! timestamp with time zone) and read from TEXT, a Unix time (INTEGER) or a
-//! Julian day (REAL), as SQLite's date functions take them.
+//! Dates and times on the rusqlite executor, stored as `crate::storage`
+//! says for both executors (TEXT: `2024-05-01`, `12:30:00.5`,
+//! `2024-05-01 12:30:00.5`, RFC 3339 for a timestamp with time zone) and
+//! read from TEXT, a Unix time (INTEGER) or a Julian day (REAL), as
+//! SQLite's date functions take them.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
-
-/// A date as stored: `YYYY-MM-DD`.
-pub(crate) fn date_text(date: &NaiveDate) -> String {
-    date.format("%F").to_string()
-}
-
-/// A timestamp without time zone as stored: `YYYY-MM-DD HH:MM:SS[.fff]`.
-pub(crate) fn datetime_text(datetime: &NaiveDateTime) -> String {
-    datetime.format("%F %T%.f").to_string()
-}
-
-/// A timestamp with time zone as stored: RFC 3339.
-pub(crate) fn timestamptz_text(timestamp: &DateTime<Utc>) -> String {
-    timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// `YYYY-MM-DD`.
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%F").map_err(|e| e.to_string())
+}
+
+/// A time of day in the TEXT forms SQLite's time functions write or read
+/// (`HH:MM[:SS[.fff]]`, with an ignored `Z` or offset).
+pub(crate) fn parse_time(text: &str) -> Result<NaiveTime, String> {
+    for format in ["%T%.f", "%R", "%T%.fZ", "%RZ", "%T%.f%:z", "%R%:z"] {
+        if let Ok(t) = NaiveTime::parse_from_str(text, format) {
+            return Ok(t);
+        }
+    }
+    Err(format!("`{text}` is not a time of day SQLite writes"))
 }
 
 /// A timestamp in any of the TEXT forms SQLite's date functions write or
@@ -81,19 +78,23 @@ pub(crate) fn from_julian_day(day: f64) -> Result<DateTime<Utc>, String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Timelike as _;
+
     use super::*;
 
     #[test]
     fn stored_forms_read_back() {
         let t = DateTime::from_timestamp(1_714_566_600, 500_000_000).unwrap();
-        assert_eq!(timestamptz_text(&t), "2024-05-01T12:30:00.500+00:00");
-        assert_eq!(parse_timestamp(&timestamptz_text(&t)), Ok(t));
-        assert_eq!(datetime_text(&t.naive_utc()), "2024-05-01 12:30:00.500");
+        assert_eq!(parse_timestamp("2024-05-01T12:30:00.500+00:00"), Ok(t));
         assert_eq!(parse_timestamp("2024-05-01 12:30:00.500"), Ok(t));
         assert_eq!(parse_timestamp("2024-05-01 14:30:00.5+02:00"), Ok(t));
         let d = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        assert_eq!(parse_date(&date_text(&d)), Ok(d));
+        assert_eq!(parse_date("2024-05-01"), Ok(d));
         assert!(parse_date("May 1st").is_err());
+        let time = NaiveTime::from_hms_milli_opt(12, 30, 0, 500).unwrap();
+        assert_eq!(parse_time("12:30:00.500"), Ok(time));
+        assert_eq!(parse_time("12:30"), Ok(time.with_nanosecond(0).unwrap()));
+        assert!(parse_time("noon").is_err());
     }
 
     #[test]
