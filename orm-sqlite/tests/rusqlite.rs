@@ -210,3 +210,82 @@ async fn a_write_meeting_another_connections_lock_waits_for_it() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+/// Runs the same calls on a connection of each executor, over a database
+/// of each's own with the same table and row.
+macro_rules! on_both {
+    (|$conn:ident| $body:expr) => {{
+        let sqlx_db = Sqlite::connect(&ConnectOptions::parse("sqlite::memory:").unwrap())
+            .await
+            .unwrap();
+        let rusqlite_db = memory().await;
+        let mut $conn = sqlx_db.acquire().await.unwrap();
+        $conn.batch(PARITY_TABLE).await.unwrap();
+        let on_sqlx = $body;
+        let mut $conn = rusqlite_db.acquire().await.unwrap();
+        $conn.batch(PARITY_TABLE).await.unwrap();
+        let on_rusqlite = $body;
+        assert_eq!(format!("{on_sqlx:?}"), format!("{on_rusqlite:?}"));
+    }};
+}
+
+const PARITY_TABLE: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag BOOLEAN, \
+     at DATETIME, n NUMERIC, v VARCHAR(9)); \
+     INSERT INTO t VALUES (1, 'ann', 1, '2024-05-01 12:30:00', '1.5', NULL)";
+
+#[tokio::test]
+async fn both_executors_describe_statements_and_type_record_columns_alike() {
+    const SQL: &str = "SELECT id, name, flag, at, n, v, 1 + 1 AS two, 'x' || name AS label FROM t";
+    on_both!(|conn| conn.describe(SQL).await.unwrap());
+    on_both!(|conn| conn
+        .describe("DELETE FROM t WHERE id > $1 RETURNING id, name")
+        .await
+        .unwrap());
+    on_both!(|conn| conn.fetch_all::<orm_core::Record>(SQL, &[]).await.unwrap());
+}
+
+#[tokio::test]
+async fn both_executors_refuse_alike_what_sqlite_lacks() {
+    use orm_core::session::{AdvisoryKey, AdvisoryScope};
+    use orm_core::{Array, SettingScope};
+
+    let array = Value::Array(Array::of(vec![1_i64, 2]));
+    on_both!(|conn| conn
+        .execute("SELECT ?", &[array.as_ref()])
+        .await
+        .unwrap_err());
+    on_both!(|conn| conn
+        .advisory_lock(AdvisoryKey::Int(1), AdvisoryScope::Session)
+        .await
+        .unwrap_err());
+    on_both!(|conn| conn.notify("channel", "hi").await.unwrap_err());
+    on_both!(|conn| conn
+        .reset_setting("cache_size", SettingScope::Connection)
+        .await
+        .unwrap_err());
+    on_both!(|conn| conn.setting("no_such_pragma").await.unwrap_err());
+    on_both!(|conn| conn
+        .set_setting("cache_size", "1; DROP TABLE t", SettingScope::Connection)
+        .await
+        .unwrap_err());
+}
+
+#[tokio::test]
+async fn a_changed_pragma_is_restored_before_the_next_lease() {
+    use orm_core::SettingScope;
+
+    let db = memory().await;
+    let mut conn = db.acquire().await.unwrap();
+    let before = conn.setting("cache_size").await.unwrap();
+    conn.set_setting("cache_size", "-4321", SettingScope::Connection)
+        .await
+        .unwrap();
+    conn.set_setting("cache_size", "-1234", SettingScope::Connection)
+        .await
+        .unwrap();
+    assert_eq!(conn.setting("cache_size").await.unwrap(), "-1234");
+    drop(conn);
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(conn.setting("cache_size").await.unwrap(), before);
+    assert_eq!(conn.tx_status(), TxStatus::Idle);
+}

@@ -182,19 +182,38 @@ impl RusqliteConn {
         .await
     }
 
-    /// Prepares `sql` without running it and reads its result columns:
-    /// their names and declared types (`NULL` for an expression).
+    /// Prepares `sql` and reads its result columns: their names and
+    /// declared types. As on the sqlx executor, a column with no declared
+    /// type (an expression) of a read-only statement takes the storage
+    /// class of its first row's value, the statement being stepped once
+    /// for it; else it is `NULL`.
     async fn describe_statement(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
         let sql = sql.to_string();
         self.run("a statement", true, move |conn| {
-            let statement = conn.prepare(&sql).map_err(from_rusqlite)?;
-            Ok(statement
-                .columns()
+            let mut statement = conn.prepare(&sql).map_err(from_rusqlite)?;
+            let columns = Columns::of(&statement);
+            let mut types: Vec<Option<&'static str>> = columns
+                .declared
                 .iter()
-                .map(|c| {
-                    let declared = c.decl_type().and_then(crate::row::declared_name);
-                    crate::describe::result_column(c.name(), declared.unwrap_or("NULL"))
-                })
+                .map(|d| d.as_deref().and_then(crate::row::declared_name))
+                .collect();
+            if types.contains(&None) && statement.readonly() {
+                let mut rows = statement.raw_query();
+                if let Ok(Some(row)) = rows.next() {
+                    for (i, ty) in types.iter_mut().enumerate() {
+                        if ty.is_none() {
+                            *ty = row.get_ref(i).ok().and_then(|v| {
+                                super::row::storage_class(v).map(crate::row::Storage::name)
+                            });
+                        }
+                    }
+                }
+            }
+            Ok(columns
+                .names
+                .iter()
+                .zip(types)
+                .map(|(name, ty)| crate::describe::result_column(name, ty.unwrap_or("NULL")))
                 .collect())
         })
         .await

@@ -105,7 +105,7 @@ impl<C: Cells + ?Sized> fmt::Debug for CellRow<'_, C> {
 }
 
 /// The storage class of a value; `None` for NULL.
-fn storage(value: ValueRef<'_>) -> Option<Storage> {
+pub(crate) fn storage_class(value: ValueRef<'_>) -> Option<Storage> {
     match value {
         ValueRef::Null => None,
         ValueRef::Integer(_) => Some(Storage::Integer),
@@ -117,7 +117,7 @@ fn storage(value: ValueRef<'_>) -> Option<Storage> {
 
 /// The name of a storage class, `NULL` included.
 fn class(value: ValueRef<'_>) -> &'static str {
-    storage(value).map_or("NULL", Storage::name)
+    storage_class(value).map_or("NULL", Storage::name)
 }
 
 impl<C: Cells + ?Sized> CellRow<'_, C> {
@@ -250,7 +250,7 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
             .as_deref()
             .and_then(declared_name)
             .and_then(declared_type);
-        Some(value_type(declared, storage(value)))
+        Some(value_type(declared, storage_class(value)))
     }
 
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
