@@ -21,9 +21,14 @@
 //! they mean for [`Sqlite`](crate::Sqlite) (`busy_timeout`, `mode=ro|rw|rwc|memory`,
 //! `max_connections`, `acquire_timeout`, `query_timeout`).
 //!
-//! Values are stored as the sqlx executor stores them, so one database file
-//! can be used through either. Not covered: sqlx's `cache`, `immutable` and
-//! `vfs` URL parameters (refused with [`Error::InvalidUrl`]).
+//! Values are stored as the sqlx executor stores them (both bind through
+//! one mapping), so one database file can be used through either; rows,
+//! `Record` column types, settings (pragmas, restored on release) and the
+//! refusals of what SQLite lacks are shared with it too. Not covered:
+//! sqlx's `cache`, `immutable` and `vfs` URL parameters (refused with
+//! [`Error::InvalidUrl`]); and `describe` types an expression column only
+//! from a read-only statement's first row, where sqlx also reads the
+//! statement's bytecode (with no row, such a column is `NULL` here).
 
 mod bind;
 mod conn;
