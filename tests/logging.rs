@@ -58,6 +58,13 @@ both!(params = "slow_statement_ms=0", async fn statements_at_the_slow_threshold_
     Ok(())
 });
 
+both!(params = "slow_statement_ms=60000", async fn statements_under_the_slow_threshold_log_no_warning(db, kind) {
+    let lines = traced_query(&db).await?;
+    assert!(lines.iter().any(|l| l.contains("message=statement done")), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.starts_with("event WARN")), "{lines:#?}");
+    Ok(())
+});
+
 both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
     let capture = Capture::default();
     let lines = {
