@@ -47,15 +47,28 @@ both!(params = "pool_size=1", async fn a_connection_scope_setting_does_not_leak_
 });
 
 both!(params = "pool_size=1", async fn a_session_level_set_in_raw_sql_does_not_leak_into_the_next_session(db, kind) {
-    if kind == Kind::Sqlite {
-        return Ok(()); // SQLite has no SET; pragmas are covered above
+    // SQLite has no SET: its raw-SQL equivalent is a pragma.
+    let (name, value, statements) = match kind {
+        Kind::Postgres => ("application_name", "leaky", [
+            "SET application_name = 'leaky'",
+            "SELECT 1; SET application_name = 'leaky'",
+            "select 1;\n  set session application_name to 'leaky'",
+        ]),
+        Kind::Sqlite => ("cache_size", "-4321", [
+            "PRAGMA cache_size = -4321",
+            "SELECT 1; PRAGMA main.cache_size=-4321",
+            "pragma cache_size(-4321)",
+        ]),
+    };
+    for sql in statements {
+        let before = db.session().setting(name).await?;
+        assert_ne!(before, value);
+        let mut s = db.session();
+        s.batch(sql).await?;
+        assert_eq!(s.setting(name).await?, value, "{sql}");
+        s.commit().await?;
+        assert_eq!(db.session().setting(name).await?, before, "{sql} leaked");
     }
-    let before = db.session().setting("application_name").await?;
-    let mut s = db.session();
-    s.batch("SET application_name = 'leaky'").await?;
-    assert_eq!(s.setting("application_name").await?, "leaky");
-    s.commit().await?;
-    assert_eq!(db.session().setting("application_name").await?, before);
     Ok(())
 });
 

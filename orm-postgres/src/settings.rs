@@ -38,18 +38,26 @@ impl PgConnection {
     }
 }
 
-/// True when `sql` begins with `SET` (not `SET LOCAL`) or `RESET`: a
-/// change that outlives the transaction, to be undone before the connection
-/// goes back to the pool. Only the first keyword is looked at.
+/// True when a statement of `sql` begins with `SET` (not `SET LOCAL`) or
+/// `RESET`: a change that outlives the transaction, to be undone before the
+/// connection goes back to the pool. Statements are told apart at every
+/// `;`, even one inside a string: a piece taken for a `SET` by mistake costs
+/// one needless `RESET ALL`, never a leak.
 pub(crate) fn changes_session_settings(sql: &str) -> bool {
-    let mut words = sql.split_ascii_whitespace();
-    match words.next() {
-        Some(w) if w.eq_ignore_ascii_case("RESET") => true,
-        Some(w) if w.eq_ignore_ascii_case("SET") => !words
-            .next()
-            .is_some_and(|w| w.eq_ignore_ascii_case("LOCAL")),
-        _ => false,
-    }
+    sql.split(';').any(|statement| {
+        let mut words = statement.split_ascii_whitespace();
+        match words.next() {
+            Some(w) if w.eq_ignore_ascii_case("RESET") => true,
+            // SET LOCAL, SET TRANSACTION and SET CONSTRAINTS end with the
+            // transaction.
+            Some(w) if w.eq_ignore_ascii_case("SET") => !words.next().is_some_and(|w| {
+                ["LOCAL", "TRANSACTION", "CONSTRAINTS"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            }),
+            _ => false,
+        }
+    })
 }
 
 /// The libpq `options` argument that sets `search_path` to `schemas`: each
@@ -83,6 +91,19 @@ mod tests {
         assert!(!changes_session_settings("SET LOCAL work_mem = '8MB'"));
         assert!(!changes_session_settings("SELECT 1"));
         assert!(!changes_session_settings("SETTLE"));
+        assert!(!changes_session_settings(
+            "set transaction isolation level serializable"
+        ));
+        assert!(!changes_session_settings("SET CONSTRAINTS ALL DEFERRED"));
+        assert!(changes_session_settings(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+        ));
+        // In any statement of a batch.
+        assert!(changes_session_settings("SELECT 1; SET work_mem = 1"));
+        assert!(changes_session_settings("select 1;\n reset all"));
+        assert!(!changes_session_settings(
+            "SELECT 1; SET LOCAL work_mem = 1"
+        ));
     }
 
     #[test]
