@@ -6,20 +6,9 @@
 
 mod common;
 
-use common::models::{seed_users, User};
+use common::models::{seed_users, LooseUser, User};
 use common::Kind;
 use orm::prelude::*;
-
-/// The `users` table seen with a NULL-able name, to try NULL into NOT NULL.
-#[derive(Table, Debug)]
-#[table(name = "users")]
-struct LooseUser {
-    #[column(primary_key, auto)]
-    id: i64,
-    name: Option<String>,
-    email: Option<String>,
-    karma: i32,
-}
 
 fn users(n: usize, prefix: &str) -> Vec<User> {
     (0..n)
