@@ -7,7 +7,7 @@ mod common;
 
 use common::{Kind, TestDb};
 use orm::prelude::*;
-use orm::{Backend, Connection, SettingScope};
+use orm::{Backend, Connection, Record, SettingScope};
 
 /// A setting each backend has, a value that is not its default, and how
 /// the database reports that value back.
@@ -69,6 +69,15 @@ both!(params = "pool_size=1", async fn a_session_level_set_in_raw_sql_does_not_l
         s.commit().await?;
         assert_eq!(db.session().setting(name).await?, before, "{sql} leaked");
     }
+    // Through a raw statement's row stream too.
+    let before = db.session().setting(name).await?;
+    let mut s = db.session();
+    let sql = statements[0];
+    let rows: Vec<Record> = s.raw(sql).fetch_stream().try_collect().await?;
+    assert!(rows.len() <= 1, "{rows:?}");
+    assert_eq!(s.setting(name).await?, value, "{sql}");
+    s.commit().await?;
+    assert_eq!(db.session().setting(name).await?, before, "{sql} leaked from a stream");
     Ok(())
 });
 

@@ -251,6 +251,7 @@ impl Connection for SqliteConn {
         // A read: it never needs the write lock.
         let _ = self.before_statement(&sql);
         Box::pin(Generator::new(move |tx| async move {
+            self.remember_pragmas(&sql).await;
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
             let query = match bind_all(&sql, &refs) {
                 Ok(query) => query,
