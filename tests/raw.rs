@@ -238,3 +238,28 @@ both!(async fn a_raw_insert_rolled_back_is_gone(db, kind) {
     assert_eq!(after, None);
     Ok(())
 });
+
+both!(async fn a_column_type_without_a_rust_carrier_is_a_decode_error_naming_it(db, kind) {
+    let mut s = db.session();
+    if kind == Kind::Sqlite {
+        // Every SQLite value has a carrier: its storage class.
+        let row: Record = s.raw("SELECT '127.0.0.1' AS addr").fetch_one().await?;
+        assert_eq!(row.get::<String>("addr")?, "127.0.0.1");
+        return Ok(());
+    }
+    let columns = s.raw("SELECT 1 AS n, '127.0.0.1'::inet AS addr").describe().await?;
+    let described: Vec<(&str, Option<SqlType>, &str)> =
+        columns.iter().map(|c| (c.name.as_str(), c.sql_type, c.database_type.as_str())).collect();
+    assert_eq!(described, [("n", Some(SqlType::I32), "int4"), ("addr", None, "inet")]);
+    let err = s.raw("SELECT 1 AS n, '127.0.0.1'::inet AS addr").fetch_one::<Record>().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot decode column `addr`: expected a column type orm knows (for a Record), found inet, \
+         a type orm has no Rust carrier for: cast it in SQL, e.g. `x::text`"
+    );
+    // Cast in SQL, as the chapter says.
+    s.rollback().await?;
+    let row: Record = s.raw("SELECT '127.0.0.1'::inet::text AS addr").fetch_one().await?;
+    assert_eq!(row.get::<String>("addr")?, "127.0.0.1/32");
+    Ok(())
+});

@@ -51,6 +51,9 @@ impl<R: Row + ?Sized> Row for Shifted<'_, R> {
     fn column_type(&self, idx: usize) -> Option<SqlType> {
         self.row.column_type(idx + self.offset)
     }
+    fn database_type(&self, idx: usize) -> Option<&str> {
+        self.row.database_type(idx + self.offset)
+    }
     fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
         self.row.get_array(idx + self.offset)
     }
