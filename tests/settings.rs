@@ -81,6 +81,24 @@ both!(params = "pool_size=1", async fn a_session_level_set_in_raw_sql_does_not_l
     Ok(())
 });
 
+both!(params = "pool_size=1", async fn a_pragma_that_reads_the_schema_is_not_taken_for_a_setting(db, kind) {
+    if kind == Kind::Postgres {
+        return Ok(()); // pragmas are SQLite's
+    }
+    let mut s = db.session();
+    s.batch("CREATE TABLE t (a INTEGER, b TEXT); CREATE TEMP TABLE marker (x INTEGER)").await?;
+    s.commit().await?;
+    let columns: Vec<Record> = s.raw("PRAGMA table_info(t)").fetch_all().await?;
+    let names: Vec<String> = columns.iter().map(|c| c.get("name")).collect::<Result<_>>()?;
+    assert_eq!(names, ["a", "b"]);
+    s.commit().await?;
+    // The same connection, kept: its temporary table is still there.
+    let (n,): (i64,) = s.raw("SELECT count(*) FROM temp.marker").fetch_one().await?;
+    assert_eq!(n, 0);
+    s.rollback().await?;
+    Ok(())
+});
+
 both!(async fn setting_values_are_bound_or_refused_never_spliced(db, kind) {
     let mut s = db.session();
     let hostile = "x'; DROP TABLE users; --";

@@ -99,6 +99,30 @@ impl SqliteConn {
     }
 }
 
+/// Pragmas that take an argument but are not settings: they run a check or
+/// some work (`incremental_vacuum(100)`) or read the schema
+/// (`table_info(users)`). Reading one without its argument would do the
+/// work on everything, or return nothing, so they are never remembered.
+const NOT_SETTINGS: [&str; 17] = [
+    "collation_list",
+    "foreign_key_check",
+    "foreign_key_list",
+    "function_list",
+    "incremental_vacuum",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "module_list",
+    "optimize",
+    "pragma_list",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "wal_checkpoint",
+];
+
 /// The pragmas the statements of `sql` set (`PRAGMA [schema.]name = value`
 /// or `PRAGMA [schema.]name(value)`), by name without the schema. Statements
 /// are told apart at every `;`, even one inside a string: a piece taken for
@@ -121,7 +145,8 @@ pub(crate) fn pragma_writes(sql: &str) -> Vec<&str> {
         let (target, after) = rest.split_at(end);
         let writes = after.trim_start().starts_with(['=', '(']);
         let name = target.rsplit('.').next().unwrap_or(target);
-        if writes && check_name(name).is_ok() && !names.contains(&name) {
+        let setting = !NOT_SETTINGS.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if writes && setting && check_name(name).is_ok() && !names.contains(&name) {
             names.push(name);
         }
     }
@@ -169,6 +194,9 @@ mod tests {
                    PRAGMA cache_size = 2; PRAGMA journal_mode; PRAGMAX = 1";
         assert_eq!(pragma_writes(sql), ["cache_size", "busy_timeout"]);
         assert!(pragma_writes("SELECT 1").is_empty());
+        let not_settings = "PRAGMA table_info(users); PRAGMA main.INCREMENTAL_VACUUM(10); \
+                            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA integrity_check = 5";
+        assert!(pragma_writes(not_settings).is_empty());
         assert!(
             pragma_writes("PRAGMA \"x\" = 1").is_empty(),
             "a quoted name is not read"
