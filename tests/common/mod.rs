@@ -196,24 +196,6 @@ macro_rules! both {
         }
     };
     ($(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[allow(unused_variables)]
-            async fn body($db: ::orm::Database, $kind: $crate::common::Kind) -> ::orm::Result<()> $body
-
-            $(#[$meta])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::common::run($crate::common::Kind::Postgres, stringify!($name), body).await
-            }
-
-            $(#[$meta])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::common::run($crate::common::Kind::Sqlite, stringify!($name), body).await
-            }
-        }
+        $crate::both!(params = "", $(#[$meta])* async fn $name($db, $kind) $body);
     };
 }
