@@ -231,3 +231,51 @@ both!(async fn a_record_reads_array_and_time_columns(db, kind) {
     }
     Ok(())
 });
+
+/// A model with a time column, to be joined after another.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "slots")]
+struct Slot {
+    #[column(primary_key)]
+    id: i64,
+    list_id: i64,
+    at: NaiveTime,
+    late: Option<NaiveTime>,
+}
+
+both!(async fn joined_models_read_their_time_and_array_columns(db, kind) {
+    let at = NaiveTime::from_hms_micro_opt(8, 30, 0, 250).unwrap();
+    let slot = Slot { id: 7, list_id: 1, at, late: Some(NaiveTime::MIN) };
+    if kind == Kind::Sqlite {
+        // No arrays: a time column of the second model of a join, with a
+        // model of plain columns first.
+        seed_users_and_slot(&db, &slot).await?;
+        let mut s = db.session();
+        let rows: Vec<(common::models::User, Slot)> = s
+            .select::<common::models::User>()
+            .join::<Slot>(Slot::list_id.eq(common::models::User::id))
+            .all()
+            .await?;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].1, slot);
+        return Ok(());
+    }
+    db.create_tables(&[Lists::table(), Slot::table()]).await?;
+    let mut s = db.session();
+    s.add(&mut lists(1)).await?;
+    s.add(&mut slot.clone()).await?;
+    // Arrays in the first model, times in the second; and the other way round.
+    let rows: Vec<(Lists, Slot)> = s.select::<Lists>().join::<Slot>(Slot::list_id.eq(Lists::id)).all().await?;
+    assert_eq!(rows, [(lists(1), slot.clone())]);
+    let rows: Vec<(Slot, Option<Lists>)> = s.select::<Slot>().left_join::<Lists>(Lists::id.eq(Slot::list_id)).all().await?;
+    assert_eq!(rows, [(slot, Some(lists(1)))]);
+    Ok(())
+});
+
+async fn seed_users_and_slot(db: &Database, slot: &Slot) -> Result<()> {
+    common::models::seed_users(db).await?;
+    db.create_tables(&[Slot::table()]).await?;
+    let mut s = db.session();
+    s.add(&mut slot.clone()).await?;
+    s.commit().await
+}

@@ -6,20 +6,9 @@
 
 mod common;
 
-use common::models::{seed_users, User};
+use common::models::{seed_users, LooseUser, User};
 use common::Kind;
 use orm::prelude::*;
-
-/// The `users` table seen with a NULL-able name, to try NULL into NOT NULL.
-#[derive(Table, Debug)]
-#[table(name = "users")]
-struct LooseUser {
-    #[column(primary_key, auto)]
-    id: i64,
-    name: Option<String>,
-    email: Option<String>,
-    karma: i32,
-}
 
 fn users(n: usize, prefix: &str) -> Vec<User> {
     (0..n)
@@ -113,8 +102,13 @@ both!(async fn a_null_into_not_null_aborts_the_whole_copy_naming_the_column(db, 
     let Error::NotNullViolation(v) = &err else { panic!("{err:?}") };
     assert_eq!(v.table.as_deref(), Some("users"));
     assert_eq!(v.column.as_deref(), Some("name"));
+    assert_eq!(s.state(), SessionState::Failed);
     s.rollback().await?;
     assert_eq!(s.select::<User>().count().await?, 0);
+    // Failed, not poisoned: the same session copies again after the rollback.
+    assert_eq!(s.copy_in(&users(3, "again")).await?, 3);
+    s.commit().await?;
+    assert_eq!(s.select::<User>().count().await?, 3);
     Ok(())
 });
 

@@ -5,20 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::models::User;
+use common::models::{LooseUser, User};
 use common::{Kind, TestDb};
 use orm::prelude::*;
-
-/// The same `users` table seen with a NULL-able name, to try NULL into NOT NULL.
-#[derive(Table, Debug)]
-#[table(name = "users")]
-struct LooseUser {
-    #[column(primary_key, auto)]
-    id: i64,
-    name: Option<String>,
-    email: Option<String>,
-    karma: i32,
-}
 
 /// The same `users` table seen with a wrongly typed column.
 #[derive(Table, Debug)]

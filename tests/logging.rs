@@ -5,9 +5,10 @@
 mod common;
 
 use common::capture::Capture;
+use common::models::User;
 use common::{Kind, TestDb};
 use orm::prelude::*;
-use orm::Record;
+use orm::{CopyFormat, Record};
 
 const SECRET: &str = "s3cret-bind-value";
 const QUERY: &str = "SELECT CAST($1 AS TEXT) AS secret";
@@ -57,6 +58,13 @@ both!(params = "slow_statement_ms=0", async fn statements_at_the_slow_threshold_
     Ok(())
 });
 
+both!(params = "slow_statement_ms=60000", async fn statements_under_the_slow_threshold_log_no_warning(db, kind) {
+    let lines = traced_query(&db).await?;
+    assert!(lines.iter().any(|l| l.contains("message=statement done")), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.starts_with("event WARN")), "{lines:#?}");
+    Ok(())
+});
+
 both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
     let capture = Capture::default();
     let lines = {
@@ -71,6 +79,52 @@ both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
     assert!(failed.starts_with("event DEBUG orm::statement:"), "{failed}");
     assert!(failed.contains(" error=database error "), "{failed}");
     assert!(lines.iter().any(|l| l == "span statement: sql=SELECT * FROM no_such_table binds=0"), "{lines:#?}");
+    Ok(())
+});
+
+both!(async fn cursor_and_copy_statements_are_traced_without_bind_values(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        assert_eq!(s.copy_in(&[User::new("ann", None, 3), User::new("bob", None, 4)]).await?, 2);
+        if kind == Kind::Postgres {
+            let cursor = s
+                .raw("SELECT name FROM users WHERE name <> $1 ORDER BY name")
+                .bind(SECRET)
+                .cursor::<(String,)>()
+                .await?;
+            assert_eq!(cursor.fetch(&mut s, 10).await?, [("ann".to_string(),), ("bob".to_string(),)]);
+            cursor.close(&mut s).await?;
+            let mut out = Vec::new();
+            s.raw("SELECT name FROM users WHERE name <> $1").bind(SECRET).copy_out(&mut out, CopyFormat::Text).await?;
+        }
+        s.rollback().await?;
+        capture.lines()
+    };
+    let done = |sql: &str, rows: Option<u64>| {
+        let span = lines.iter().position(|l| l.starts_with(&format!("span statement: sql={sql}")));
+        let span = span.unwrap_or_else(|| panic!("no span for {sql}: {lines:#?}"));
+        let event = lines[span..].iter().find(|l| l.contains("message=statement done"));
+        let event = event.unwrap_or_else(|| panic!("no done event for {sql}: {lines:#?}"));
+        match rows {
+            Some(rows) => assert!(event.contains(&format!(" rows={rows}")), "{sql}: {event}"),
+            None => assert!(!event.contains(" rows="), "{sql}: {event}"),
+        }
+    };
+    match kind {
+        Kind::Postgres => done("COPY users FROM STDIN binds=0", Some(2)),
+        // SQLite has no COPY: the rows go in as one multi-row INSERT.
+        Kind::Sqlite => done("INSERT INTO \"users\" (\"name\", \"email\", \"karma\") VALUES (?, ?, ?), (?, ?, ?) binds=6", Some(2)),
+    }
+    if kind == Kind::Postgres {
+        done("SELECT name FROM users WHERE name <> $1 ORDER BY name binds=1", None);
+        done("FETCH Forward(10) FROM orm_cursor_", Some(2));
+        assert!(lines.iter().any(|l| l.starts_with("span statement: sql=CLOSE orm_cursor_")), "{lines:#?}");
+        done("COPY (SELECT name FROM users WHERE name <> $1) TO STDOUT binds=1", None);
+    }
+    assert!(!lines.iter().any(|l| l.contains(SECRET)), "a bind value was logged: {lines:#?}");
     Ok(())
 });
 

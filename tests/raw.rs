@@ -9,7 +9,7 @@ use orm::prelude::*;
 use orm::{Record, SqlType};
 
 both!(async fn raw_queries_bind_values_and_decode_tuples_and_models(db, kind) {
-    seed_users(&db).await?;
+    let seeded = seed_users(&db).await?;
     let mut s = db.session();
     let rows: Vec<(i64, String)> = s
         .raw("SELECT id, name FROM users WHERE karma > $1 ORDER BY id")
@@ -22,7 +22,8 @@ both!(async fn raw_queries_bind_values_and_decode_tuples_and_models(db, kind) {
         .bind("bob")
         .fetch_one()
         .await?;
-    assert_eq!(user.email, None);
+    assert_eq!(user, seeded[1]);
+    assert_eq!((user.id, user.name.as_str(), user.email.as_deref(), user.karma), (2, "bob", None, 1));
     let none: Option<(i64,)> = s.raw("SELECT id FROM users WHERE name = $1").bind("zed").fetch_optional().await?;
     assert_eq!(none, None);
     let err = s.raw("SELECT id FROM users WHERE name = $1").bind("zed").fetch_one::<(i64,)>().await.unwrap_err();
@@ -52,6 +53,13 @@ both!(async fn raw_values_are_never_spliced(db, kind) {
     let rows: Vec<(i64,)> = s.raw("SELECT id FROM users WHERE name = $1").bind(hostile).fetch_all().await?;
     assert!(rows.is_empty());
     assert_eq!(s.select::<User>().count().await?, 4);
+    // Stored and read back as the very text bound, quotes, `$1` and `?` included.
+    let tricky = "it's $1 or ? -- \"x\"; \\";
+    let n = s.raw("INSERT INTO users (name, karma) VALUES ($1, $2)").bind(tricky).bind(0).execute().await?;
+    assert_eq!(n, 1);
+    let back: (String, i64) = s.raw("SELECT name, CAST(karma AS BIGINT) FROM users WHERE name = $1").bind(tricky).fetch_one().await?;
+    assert_eq!(back, (tricky.to_string(), 0));
+    assert_eq!(s.select::<User>().count().await?, 5);
     Ok(())
 });
 
@@ -161,6 +169,24 @@ both!(async fn rows_decode_into_a_struct_deriving_from_row_by_column_name(db, ki
     assert_eq!(record.decode::<Karma>()?, Karma { name: "ann".into(), karma: 3, email: Some("ann@example.com".into()) });
     let err = s.raw("SELECT name, email FROM users").fetch_all::<Karma>().await.unwrap_err();
     assert!(matches!(&err, Error::ColumnNotFound { column, columns } if column == "`points`" && columns == "name, email"), "{err:?}");
+    // A column of the wrong type is a decode error naming it (the renamed one
+    // here); the transaction is failed, and usable again after a rollback.
+    s.rollback().await?;
+    let err = s.raw("SELECT name, name AS points, email FROM users WHERE name = 'ann'").fetch_one::<Karma>().await.unwrap_err();
+    match err {
+        Error::Decode { column, expected, found } => {
+            assert_eq!((column.as_str(), expected), ("points", "i64"));
+            let text = if kind == Kind::Postgres { "text" } else { "TEXT" };
+            assert_eq!(found, text);
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(s.state(), SessionState::Failed);
+    s.rollback().await?;
+    let err = s.raw("SELECT NULL AS name, 1 AS points, email FROM users WHERE name = 'bob'").fetch_one::<Karma>().await.unwrap_err();
+    assert!(matches!(&err, Error::Decode { column, found, .. } if column == "name" && found == "NULL"), "{err:?}");
+    s.rollback().await?;
+    assert_eq!(s.raw("SELECT name, 1 AS points, email FROM users WHERE name = 'bob'").fetch_one::<Karma>().await?.karma, 1);
     Ok(())
 });
 
@@ -184,6 +210,19 @@ both!(async fn describe_reports_columns_and_types_without_running_the_statement(
     }
     // Nothing ran: every user is still there.
     assert_eq!(s.select::<User>().count().await?, 4);
+    // A statement that returns no rows has no columns.
+    assert!(s.raw("UPDATE users SET karma = $1").describe().await?.is_empty());
+    // An expression's column is named and typed.
+    let columns = s.raw("SELECT count(*) AS n FROM users").describe().await?;
+    let database_type = match kind {
+        Kind::Postgres => "int8",
+        Kind::Sqlite => "INTEGER",
+    };
+    assert_eq!(columns.len(), 1);
+    assert_eq!((columns[0].name.as_str(), columns[0].sql_type, columns[0].database_type.as_str()), ("n", Some(SqlType::I64), database_type));
+    // A statement that does not compile is the database's error, and fails the transaction like any other.
+    let err = s.raw("SELECT nothing FROM no_such_table").describe().await.unwrap_err();
+    assert!(matches!(err, Error::Database { .. }), "{err:?}");
     Ok(())
 });
 
@@ -197,5 +236,30 @@ both!(async fn a_raw_insert_rolled_back_is_gone(db, kind) {
     s.rollback().await?;
     let after: Option<Record> = s.raw("SELECT name FROM users WHERE name = $1").bind("eve").fetch_optional().await?;
     assert_eq!(after, None);
+    Ok(())
+});
+
+both!(async fn a_column_type_without_a_rust_carrier_is_a_decode_error_naming_it(db, kind) {
+    let mut s = db.session();
+    if kind == Kind::Sqlite {
+        // Every SQLite value has a carrier: its storage class.
+        let row: Record = s.raw("SELECT '127.0.0.1' AS addr").fetch_one().await?;
+        assert_eq!(row.get::<String>("addr")?, "127.0.0.1");
+        return Ok(());
+    }
+    let columns = s.raw("SELECT 1 AS n, '127.0.0.1'::inet AS addr").describe().await?;
+    let described: Vec<(&str, Option<SqlType>, &str)> =
+        columns.iter().map(|c| (c.name.as_str(), c.sql_type, c.database_type.as_str())).collect();
+    assert_eq!(described, [("n", Some(SqlType::I32), "int4"), ("addr", None, "inet")]);
+    let err = s.raw("SELECT 1 AS n, '127.0.0.1'::inet AS addr").fetch_one::<Record>().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot decode column `addr`: expected a column type orm knows (for a Record), found inet, \
+         a type orm has no Rust carrier for: cast it in SQL, e.g. `x::text`"
+    );
+    // Cast in SQL, as the chapter says.
+    s.rollback().await?;
+    let row: Record = s.raw("SELECT '127.0.0.1'::inet::text AS addr").fetch_one().await?;
+    assert_eq!(row.get::<String>("addr")?, "127.0.0.1/32");
     Ok(())
 });

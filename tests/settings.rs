@@ -7,7 +7,7 @@ mod common;
 
 use common::{Kind, TestDb};
 use orm::prelude::*;
-use orm::{Backend, Connection, SettingScope};
+use orm::{Backend, Connection, Record, SettingScope};
 
 /// A setting each backend has, a value that is not its default, and how
 /// the database reports that value back.
@@ -47,15 +47,55 @@ both!(params = "pool_size=1", async fn a_connection_scope_setting_does_not_leak_
 });
 
 both!(params = "pool_size=1", async fn a_session_level_set_in_raw_sql_does_not_leak_into_the_next_session(db, kind) {
-    if kind == Kind::Sqlite {
-        return Ok(()); // SQLite has no SET; pragmas are covered above
+    // SQLite has no SET: its raw-SQL equivalent is a pragma.
+    let (name, value, statements) = match kind {
+        Kind::Postgres => ("application_name", "leaky", [
+            "SET application_name = 'leaky'",
+            "SELECT 1; SET application_name = 'leaky'",
+            "select 1;\n  set session application_name to 'leaky'",
+        ]),
+        Kind::Sqlite => ("cache_size", "-4321", [
+            "PRAGMA cache_size = -4321",
+            "SELECT 1; PRAGMA main.cache_size=-4321",
+            "pragma cache_size(-4321)",
+        ]),
+    };
+    for sql in statements {
+        let before = db.session().setting(name).await?;
+        assert_ne!(before, value);
+        let mut s = db.session();
+        s.batch(sql).await?;
+        assert_eq!(s.setting(name).await?, value, "{sql}");
+        s.commit().await?;
+        assert_eq!(db.session().setting(name).await?, before, "{sql} leaked");
     }
-    let before = db.session().setting("application_name").await?;
+    // Through a raw statement's row stream too.
+    let before = db.session().setting(name).await?;
     let mut s = db.session();
-    s.batch("SET application_name = 'leaky'").await?;
-    assert_eq!(s.setting("application_name").await?, "leaky");
+    let sql = statements[0];
+    let rows: Vec<Record> = s.raw(sql).fetch_stream().try_collect().await?;
+    assert!(rows.len() <= 1, "{rows:?}");
+    assert_eq!(s.setting(name).await?, value, "{sql}");
     s.commit().await?;
-    assert_eq!(db.session().setting("application_name").await?, before);
+    assert_eq!(db.session().setting(name).await?, before, "{sql} leaked from a stream");
+    Ok(())
+});
+
+both!(params = "pool_size=1", async fn a_pragma_that_reads_the_schema_is_not_taken_for_a_setting(db, kind) {
+    if kind == Kind::Postgres {
+        return Ok(()); // pragmas are SQLite's
+    }
+    let mut s = db.session();
+    s.batch("CREATE TABLE t (a INTEGER, b TEXT); CREATE TEMP TABLE marker (x INTEGER)").await?;
+    s.commit().await?;
+    let columns: Vec<Record> = s.raw("PRAGMA table_info(t)").fetch_all().await?;
+    let names: Vec<String> = columns.iter().map(|c| c.get("name")).collect::<Result<_>>()?;
+    assert_eq!(names, ["a", "b"]);
+    s.commit().await?;
+    // The same connection, kept: its temporary table is still there.
+    let (n,): (i64,) = s.raw("SELECT count(*) FROM temp.marker").fetch_one().await?;
+    assert_eq!(n, 0);
+    s.rollback().await?;
     Ok(())
 });
 

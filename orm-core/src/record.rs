@@ -380,10 +380,14 @@ impl FromRow for Record {
 /// Column `idx` of `row` as a [`Value`] of the type the row reports.
 fn read_value<R: Row + ?Sized>(row: &R, idx: usize) -> Result<Value> {
     let Some(ty) = row.column_type(idx) else {
+        let found = match row.database_type(idx) {
+            Some(name) => format!("{name}, a type orm has no Rust carrier for"),
+            None => "a type orm has no Rust carrier for".to_string(),
+        };
         return Err(Error::Decode {
             column: row.column_name(idx).to_string(),
             expected: "a column type orm knows (for a Record)",
-            found: "a type orm has no Rust carrier for: cast it in SQL, e.g. `x::text`".into(),
+            found: found + ": cast it in SQL, e.g. `x::text`",
         });
     };
     read_as(row, idx, ty)

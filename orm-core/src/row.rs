@@ -31,6 +31,12 @@ pub trait Row {
         let _ = idx;
         None
     }
+    /// The database's own name for the type of column `idx` (`inet`,
+    /// `INTEGER`), when the backend knows it: for error messages.
+    fn database_type(&self, idx: usize) -> Option<&str> {
+        let _ = idx;
+        None
+    }
     /// A `bool` column.
     fn get_bool(&self, idx: usize) -> Result<Option<bool>>;
     /// A 16-bit integer column.

@@ -58,7 +58,11 @@ impl PgConnection {
             self.advisory_locks = self.advisory_locks.saturating_add(1);
         }
         let (sql, binds) = call(lock_function(scope, wait), !wait, key);
+        // A session lock taken here is counted above, not left to the
+        // clean-up a raw lock call asks for (see `changes_session_settings`).
+        let settings_changed = self.settings_changed;
         let result = self.run_extra::<(bool,)>(&sql, &binds).await;
+        self.settings_changed = settings_changed;
         let taken = result.map(|rows| rows.first().is_some_and(|row| row.0));
         if counted && !matches!(taken, Ok(true)) {
             self.advisory_locks = self.advisory_locks.saturating_sub(1);

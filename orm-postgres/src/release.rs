@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::pool::Object;
+use crate::settings::SESSION_CLEANUP;
 use crate::PgConnection;
 
 /// How long a dropped connection's `ROLLBACK` may take before the connection
@@ -56,10 +57,11 @@ impl Drop for CloseUnlessReleased {
     }
 }
 
-/// Rolls back (`roll_back`) and resets every setting changed beyond a
-/// transaction (`reset`, `RESET ALL`: back to the values the connection
-/// started with, its startup `search_path` included), then returns the
-/// connection to the pool; it is closed instead if either fails.
+/// Rolls back (`roll_back`) and undoes what outlived the transaction
+/// (`reset`, [`SESSION_CLEANUP`]: settings back to the values the connection
+/// started with, its startup `search_path` included; channels unlistened;
+/// advisory locks released), then returns the connection to the pool; it is
+/// closed instead if either fails.
 async fn clean_then_release(mut guard: CloseUnlessReleased, roll_back: bool, reset: bool) {
     let Some(object) = guard.0.as_ref() else {
         return;
@@ -72,7 +74,7 @@ async fn clean_then_release(mut guard: CloseUnlessReleased, roll_back: bool, res
     if roll_back && !run("ROLLBACK").await {
         return;
     }
-    if reset && !run("RESET ALL").await {
+    if reset && !run(SESSION_CLEANUP).await {
         return;
     }
     // Back to the pool, outside any transaction, with its own settings.

@@ -217,6 +217,10 @@ impl Row for PgRow {
         self.0.columns().get(idx).and_then(|c| sql_type(c.type_()))
     }
 
+    fn database_type(&self, idx: usize) -> Option<&str> {
+        self.0.columns().get(idx).map(|c| c.type_().name())
+    }
+
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
         self.read(idx, "bool")
     }

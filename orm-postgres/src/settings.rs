@@ -38,18 +38,49 @@ impl PgConnection {
     }
 }
 
-/// True when `sql` begins with `SET` (not `SET LOCAL`) or `RESET`: a
-/// change that outlives the transaction, to be undone before the connection
-/// goes back to the pool. Only the first keyword is looked at.
+/// Functions whose effect outlives the transaction they run in: a setting
+/// changed for the session, a session-level advisory lock taken.
+const SESSION_FUNCTIONS: [&str; 3] = ["set_config", "pg_advisory_lock", "pg_try_advisory_lock"];
+
+/// True when `sql` may change the connection's session beyond its
+/// transaction, to be cleaned up (see [`SESSION_CLEANUP`]) before the
+/// connection goes back to the pool: a statement beginning with `SET` (not
+/// `SET LOCAL`), `RESET` or `LISTEN`, or a call of `set_config` or of a
+/// session-level advisory lock function anywhere. Statements are told apart
+/// at every `;` and names are found even inside strings: a false alarm
+/// costs one needless clean-up, never a leak.
 pub(crate) fn changes_session_settings(sql: &str) -> bool {
-    let mut words = sql.split_ascii_whitespace();
-    match words.next() {
-        Some(w) if w.eq_ignore_ascii_case("RESET") => true,
-        Some(w) if w.eq_ignore_ascii_case("SET") => !words
-            .next()
-            .is_some_and(|w| w.eq_ignore_ascii_case("LOCAL")),
-        _ => false,
-    }
+    let starts_one = sql.split(';').any(|statement| {
+        let mut words = statement.split_ascii_whitespace();
+        match words.next() {
+            Some(w) if w.eq_ignore_ascii_case("RESET") || w.eq_ignore_ascii_case("LISTEN") => true,
+            // SET LOCAL, SET TRANSACTION and SET CONSTRAINTS end with the
+            // transaction.
+            Some(w) if w.eq_ignore_ascii_case("SET") => !words.next().is_some_and(|w| {
+                ["LOCAL", "TRANSACTION", "CONSTRAINTS"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            }),
+            _ => false,
+        }
+    });
+    starts_one
+        || SESSION_FUNCTIONS
+            .iter()
+            .any(|f| contains_ignore_case(sql, f))
+}
+
+/// Undoes what [`changes_session_settings`] looks for, outside a
+/// transaction: back to the connection's startup settings (its
+/// `search_path` included), no channel listened on, no advisory lock held.
+pub(crate) const SESSION_CLEANUP: &str = "RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all()";
+
+/// True when `haystack` contains `needle` (ASCII), ignoring ASCII case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The libpq `options` argument that sets `search_path` to `schemas`: each
@@ -83,6 +114,34 @@ mod tests {
         assert!(!changes_session_settings("SET LOCAL work_mem = '8MB'"));
         assert!(!changes_session_settings("SELECT 1"));
         assert!(!changes_session_settings("SETTLE"));
+        assert!(!changes_session_settings(
+            "set transaction isolation level serializable"
+        ));
+        assert!(!changes_session_settings("SET CONSTRAINTS ALL DEFERRED"));
+        assert!(changes_session_settings(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+        ));
+        // In any statement of a batch.
+        assert!(changes_session_settings("SELECT 1; SET work_mem = 1"));
+        assert!(changes_session_settings("select 1;\n reset all"));
+        assert!(!changes_session_settings(
+            "SELECT 1; SET LOCAL work_mem = 1"
+        ));
+        // What else outlives the transaction.
+        assert!(changes_session_settings("listen jobs"));
+        assert!(changes_session_settings(
+            "SELECT SET_CONFIG('a', 'b', false)"
+        ));
+        assert!(changes_session_settings(
+            "SELECT pg_advisory_lock_shared($1)"
+        ));
+        assert!(changes_session_settings(
+            "SELECT x FROM t WHERE pg_try_advisory_lock(id)"
+        ));
+        assert!(!changes_session_settings(
+            "SELECT pg_advisory_xact_lock($1)"
+        ));
+        assert!(!changes_session_settings("UNLISTEN jobs"));
     }
 
     #[test]

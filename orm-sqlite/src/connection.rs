@@ -190,6 +190,7 @@ impl Connection for SqliteConn {
     }
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
+        self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
@@ -204,6 +205,7 @@ impl Connection for SqliteConn {
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         let query = bind_all(sql, binds)?;
+        self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
@@ -220,6 +222,7 @@ impl Connection for SqliteConn {
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
         let query = bind_all(sql, binds)?;
+        self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a query", async {
@@ -242,6 +245,7 @@ impl Connection for SqliteConn {
         // A read: it never needs the write lock.
         let _ = self.before_statement(&sql);
         Box::pin(Generator::new(move |tx| async move {
+            self.remember_pragmas(&sql).await;
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
             let query = match bind_all(&sql, &refs) {
                 Ok(query) => query,

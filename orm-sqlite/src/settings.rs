@@ -97,19 +97,92 @@ impl SqliteConn {
         }
     }
 
-    /// `PRAGMA "name" = value`, remembering the earlier value to restore.
-    pub(crate) async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
-        let sql = write_statement(name, value)?;
+    /// Remembers the value of pragma `name`, unless already remembered, to
+    /// be restored before the connection goes back to the pool.
+    async fn remember_pragma(&mut self, name: &str) -> Result<()> {
         if unrecorded(&self.restore, name) {
             let earlier = self.read_pragma(name).await?;
             record(&mut self.restore, name, earlier)?;
         }
+        Ok(())
+    }
+
+    /// Before raw SQL runs: remembers the value of each pragma it may change
+    /// (see [`pragma_writes`]). A pragma whose value cannot be read back and
+    /// restored marks the connection discarded, so that it does not go back
+    /// to the pool changed.
+    pub(crate) async fn remember_pragmas(&mut self, sql: &str) {
+        for name in pragma_writes(sql) {
+            if self.remember_pragma(name).await.is_err() {
+                self.discarded = true;
+            }
+        }
+    }
+
+    /// `PRAGMA "name" = value`, remembering the earlier value to restore.
+    pub(crate) async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
+        let sql = write_statement(name, value)?;
+        self.remember_pragma(name).await?;
         self.raw()?
             .execute(sql.as_str())
             .await
             .map(drop)
             .map_err(from_sqlx)
     }
+}
+
+/// Pragmas that take an argument but are not settings: they run a check or
+/// some work (`incremental_vacuum(100)`) or read the schema
+/// (`table_info(users)`). Reading one without its argument would do the
+/// work on everything, or return nothing, so they are never remembered.
+const NOT_SETTINGS: [&str; 17] = [
+    "collation_list",
+    "foreign_key_check",
+    "foreign_key_list",
+    "function_list",
+    "incremental_vacuum",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "module_list",
+    "optimize",
+    "pragma_list",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "wal_checkpoint",
+];
+
+/// The pragmas the statements of `sql` set (`PRAGMA [schema.]name = value`
+/// or `PRAGMA [schema.]name(value)`), by name without the schema. Statements
+/// are told apart at every `;`, even one inside a string: a piece taken for
+/// a pragma by mistake costs one needless read of a pragma, never a miss.
+pub(crate) fn pragma_writes(sql: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for statement in sql.split(';') {
+        let statement = statement.trim_start();
+        let Some(keyword) = statement.get(..6) else {
+            continue;
+        };
+        let rest = &statement[6..];
+        if !keyword.eq_ignore_ascii_case("pragma") || !rest.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        let (target, after) = rest.split_at(end);
+        let writes = after.trim_start().starts_with(['=', '(']);
+        let name = target.rsplit('.').next().unwrap_or(target);
+        let setting = !NOT_SETTINGS.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if writes && setting && check_name(name).is_ok() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// The statement restoring `name` to `value` (both checked when recorded).
@@ -146,5 +219,20 @@ mod tests {
         assert!(check_name("busy_timeout").is_ok());
         assert!(check_name("foo\"bar").is_err());
         assert!(check_name("1x").is_err());
+    }
+
+    #[test]
+    fn pragma_writes_are_found_in_every_statement() {
+        let sql = "SELECT 'a;b'; pragma main.cache_size=-1;\nPRAGMA busy_timeout (5); \
+                   PRAGMA cache_size = 2; PRAGMA journal_mode; PRAGMAX = 1";
+        assert_eq!(pragma_writes(sql), ["cache_size", "busy_timeout"]);
+        assert!(pragma_writes("SELECT 1").is_empty());
+        let not_settings = "PRAGMA table_info(users); PRAGMA main.INCREMENTAL_VACUUM(10); \
+                            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA integrity_check = 5";
+        assert!(pragma_writes(not_settings).is_empty());
+        assert!(
+            pragma_writes("PRAGMA \"x\" = 1").is_empty(),
+            "a quoted name is not read"
+        );
     }
 }

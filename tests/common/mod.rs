@@ -146,6 +146,15 @@ where
     run_with(kind, name, "", body).await
 }
 
+/// URL query parameters `a` then `b`, either of which may be empty.
+pub fn joined_params(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (_, true) => a.to_string(),
+        (true, false) => b.to_string(),
+        (false, false) => format!("{a}&{b}"),
+    }
+}
+
 /// Like [`run`], on a database opened with extra URL query parameters
 /// (`pool_size=1`).
 pub async fn run_with<F, Fut>(kind: Kind, name: &str, params: &str, body: F)
@@ -203,7 +212,7 @@ macro_rules! both {
                 $crate::common::run_with(
                     $crate::common::Kind::Sqlite,
                     stringify!($name),
-                    concat!("executor=rusqlite&", $params),
+                    &$crate::common::joined_params("executor=rusqlite", $params),
                     body,
                 )
                 .await
@@ -211,37 +220,6 @@ macro_rules! both {
         }
     };
     ($(#[$meta:meta])* async fn $name:ident($db:ident, $kind:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[allow(unused_variables)]
-            async fn body($db: ::orm::Database, $kind: $crate::common::Kind) -> ::orm::Result<()> $body
-
-            $(#[$meta])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::common::run($crate::common::Kind::Postgres, stringify!($name), body).await
-            }
-
-            $(#[$meta])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::common::run($crate::common::Kind::Sqlite, stringify!($name), body).await
-            }
-
-            $(#[$meta])*
-            #[cfg(feature = "rusqlite")]
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn rusqlite() {
-                $crate::common::run_with(
-                    $crate::common::Kind::Sqlite,
-                    stringify!($name),
-                    "executor=rusqlite",
-                    body,
-                )
-                .await
-            }
-        }
+        $crate::both!(params = "", $(#[$meta])* async fn $name($db, $kind) $body);
     };
 }

@@ -56,6 +56,17 @@ pub struct Sample {
     pub maybe_flag: Option<bool>,
 }
 
+/// The `users` table seen with a NULL-able name, to try NULL into NOT NULL.
+#[derive(Table, Debug)]
+#[table(name = "users")]
+pub struct LooseUser {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub karma: i32,
+}
+
 /// Creates the `users` table and inserts ann (karma 3, email), bob (karma 1,
 /// no email), cid (karma 7, no email), dee (karma 5, email); committed.
 pub async fn seed_users(db: &Database) -> orm::Result<Vec<User>> {

@@ -249,3 +249,28 @@ postgres!("", async fn a_lock_wait_cancelled_by_dropping_its_future_leaves_no_lo
     }
     Ok(())
 });
+
+postgres!("pool_size=1", async fn session_state_taken_in_raw_sql_never_goes_into_the_pool(db) {
+    let (pid, _) = pooled_connection(&db).await?;
+    let key = fresh_key("raw");
+    let AdvisoryKey::Int(k) = key else { unreachable!("a name hashes to one integer") };
+    let channel = unique_name("raw listen");
+    let mut s = db.session();
+    // Each of these outlives the transaction on the connection.
+    let (locked,): (bool,) = s.raw("SELECT pg_try_advisory_lock($1)").bind(k).fetch_one().await?;
+    assert!(locked);
+    s.raw("select pg_advisory_lock_shared($1)").bind(k).execute().await?;
+    s.batch(&format!("LISTEN \"{channel}\"")).await?;
+    s.raw("SELECT set_config('application_name', 'leaky', false)").execute().await?;
+    s.commit().await?;
+    // The next lease (the pool's only connection, kept) starts clean.
+    assert_eq!(pooled_connection(&db).await?, (pid, 0));
+    let mut s = db.session();
+    let (channels, name): (i64, String) = s
+        .raw("SELECT (SELECT count(*) FROM pg_listening_channels()), current_setting('application_name')")
+        .fetch_one()
+        .await?;
+    assert_eq!((channels, name.as_str()), (0, ""));
+    s.commit().await?;
+    Ok(())
+});

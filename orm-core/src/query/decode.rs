@@ -48,6 +48,15 @@ impl<R: Row + ?Sized> Row for Shifted<'_, R> {
     fn column_name(&self, idx: usize) -> &str {
         self.row.column_name(idx + self.offset)
     }
+    fn column_type(&self, idx: usize) -> Option<SqlType> {
+        self.row.column_type(idx + self.offset)
+    }
+    fn database_type(&self, idx: usize) -> Option<&str> {
+        self.row.database_type(idx + self.offset)
+    }
+    fn get_array(&self, idx: usize) -> Result<Option<Box<dyn Row + '_>>> {
+        self.row.get_array(idx + self.offset)
+    }
     fn get_str(&self, idx: usize) -> Result<Option<&str>> {
         self.row.get_str(idx + self.offset)
     }
@@ -62,6 +71,7 @@ impl<R: Row + ?Sized> Row for Shifted<'_, R> {
         get_f32 -> f32;
         get_f64 -> f64;
         #[cfg(feature = "chrono")] get_date -> chrono::NaiveDate;
+        #[cfg(feature = "chrono")] get_time -> chrono::NaiveTime;
         #[cfg(feature = "chrono")] get_datetime -> chrono::NaiveDateTime;
         #[cfg(feature = "chrono")] get_timestamptz -> chrono::DateTime<chrono::Utc>;
         #[cfg(feature = "uuid")] get_uuid -> uuid::Uuid;

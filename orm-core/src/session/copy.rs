@@ -9,6 +9,7 @@ use futures_core::Stream;
 use futures_util::{stream, StreamExt};
 use tokio::io::AsyncWrite;
 
+use super::log::{logged_as, BytesWritten};
 use super::{Backend, Connection, Session};
 use crate::error::{Error, Result};
 use crate::table::{Table, TableMeta};
@@ -141,8 +142,10 @@ impl<B: Backend> Session<B> {
             other => other,
         });
         let all = stream::once(async { Ok(first) }).chain(checked);
+        let log = self.db.statement_log();
         let conn = self.active("copy rows in", true).await?;
-        let result = conn.copy_in::<T, R, _>(&columns, all).await;
+        let copy = conn.copy_in::<T, R, _>(&columns, all);
+        let result = logged_as(log, || format!("COPY {table} FROM STDIN"), &[], copy).await;
         self.statements += 1;
         let result = self.track(result);
         if result.is_err() {
@@ -215,8 +218,18 @@ impl<B: Backend> Session<B> {
                 what: "COPY out (read the rows with a query or a stream instead)".to_string(),
             });
         }
+        let log = self.db.statement_log();
+        let binds = match source {
+            CopySource::Query { binds, .. } => binds,
+            CopySource::Table(_) => &[],
+        };
+        let describe = move || match source {
+            CopySource::Query { sql, .. } => format!("COPY ({sql}) TO STDOUT"),
+            CopySource::Table(meta) => format!("COPY {} TO STDOUT", meta.name),
+        };
         let conn = self.active("copy rows out", false).await?;
-        let result = conn.copy_out(source, format, out).await;
+        let copy = async { conn.copy_out(source, format, out).await.map(BytesWritten) };
+        let result = logged_as(log, describe, binds, copy).await.map(|b| b.0);
         self.statements += 1;
         self.track(result)
     }

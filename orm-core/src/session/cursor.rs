@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::log::{logged, logged_as};
 use super::{Backend, Connection, Session, SessionState};
 use crate::error::{Error, Result};
 use crate::query::Direction;
@@ -52,8 +53,10 @@ impl<B: Backend> Session<B> {
     ) -> Result<CursorId> {
         self.require_cursors()?;
         let name = format!("orm_cursor_{}", CURSORS.fetch_add(1, Ordering::Relaxed));
+        let log = self.db.statement_log();
         let conn = self.active("declare a cursor", false).await?;
-        let result = conn.declare_cursor(&name, sql, binds, scroll).await;
+        let declare = conn.declare_cursor(&name, sql, binds, scroll);
+        let result = logged(log, sql, binds, declare).await;
         self.statements += 1;
         self.track(result)?;
         Ok(CursorId {
@@ -83,8 +86,11 @@ impl<B: Backend> Session<B> {
         direction: Direction,
     ) -> Result<Vec<R>> {
         self.require_open(cursor)?;
+        let log = self.db.statement_log();
         let conn = self.active("fetch from a cursor", false).await?;
-        let result = conn.fetch_cursor(&cursor.name, direction).await;
+        let fetch = conn.fetch_cursor(&cursor.name, direction);
+        let describe = || format!("FETCH {direction:?} FROM {}", cursor.name);
+        let result = logged_as(log, describe, &[], fetch).await;
         self.statements += 1;
         self.track(result)
     }
@@ -96,8 +102,11 @@ impl<B: Backend> Session<B> {
         direction: Direction,
     ) -> Result<u64> {
         self.require_open(cursor)?;
+        let log = self.db.statement_log();
         let conn = self.active("move a cursor", false).await?;
-        let result = conn.move_cursor(&cursor.name, direction).await;
+        let moved = conn.move_cursor(&cursor.name, direction);
+        let describe = || format!("MOVE {direction:?} IN {}", cursor.name);
+        let result = logged_as(log, describe, &[], moved).await;
         self.statements += 1;
         self.track(result)
     }
@@ -105,8 +114,10 @@ impl<B: Backend> Session<B> {
     /// Closes `cursor`.
     pub(crate) async fn close_cursor(&mut self, cursor: &CursorId) -> Result<()> {
         self.require_open(cursor)?;
+        let log = self.db.statement_log();
         let conn = self.active("close a cursor", false).await?;
-        let result = conn.close_cursor(&cursor.name).await;
+        let close = conn.close_cursor(&cursor.name);
+        let result = logged_as(log, || format!("CLOSE {}", cursor.name), &[], close).await;
         self.statements += 1;
         self.track(result)
     }

@@ -74,6 +74,15 @@ impl<T> RowCount for Vec<T> {
     }
 }
 
+/// What a `COPY` out wrote, in bytes: not a row count, so none is logged.
+pub(crate) struct BytesWritten(pub(crate) u64);
+
+impl RowCount for BytesWritten {
+    fn row_count(&self) -> Option<u64> {
+        None
+    }
+}
+
 impl RowCount for () {
     fn row_count(&self) -> Option<u64> {
         None
@@ -92,24 +101,18 @@ pub(crate) struct Watch {
 }
 
 impl StatementLog {
-    /// Starts watching `sql` with `binds`; `None` when nothing would log it.
-    pub(crate) fn start(&self, sql: &str, binds: &[ValueRef<'_>]) -> Option<Watch> {
-        if !self.echo
-            && self.slow_statement.is_none()
-            && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG)
-        {
-            return None;
-        }
-        let values = self.log_binds.then(|| format!("{binds:?}"));
-        Some(self.watch(sql, binds.len(), values))
+    /// True when something would log a statement: the echo, a slow
+    /// threshold, or a `tracing` subscriber interested in [`TARGET`].
+    fn wanted(&self) -> bool {
+        self.echo
+            || self.slow_statement.is_some()
+            || tracing::enabled!(target: TARGET, tracing::Level::DEBUG)
     }
 
-    /// Like [`start`](Self::start), for owned values (a stream's).
-    pub(crate) fn start_owned(&self, sql: &str, binds: &[Value]) -> Option<Watch> {
-        if !self.echo
-            && self.slow_statement.is_none()
-            && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG)
-        {
+    /// Starts watching `sql` with `binds` (borrowed or owned values); `None`
+    /// when nothing would log it.
+    pub(crate) fn start<B: std::fmt::Debug>(&self, sql: &str, binds: &[B]) -> Option<Watch> {
+        if !self.wanted() {
             return None;
         }
         let values = self.log_binds.then(|| format!("{binds:?}"));
@@ -220,6 +223,22 @@ pub(crate) async fn logged<T: RowCount>(
     }
 }
 
+/// Like [`logged`], for a statement whose text the backend writes (a cursor's
+/// `FETCH`, a `COPY`): `describe` gives the text to log, and is called only
+/// when something logs it.
+pub(crate) async fn logged_as<T: RowCount>(
+    log: StatementLog,
+    describe: impl FnOnce() -> String,
+    binds: &[ValueRef<'_>],
+    run: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    if log.wanted() {
+        logged(log, &describe(), binds, run).await
+    } else {
+        run.await
+    }
+}
+
 /// Watches a stream of rows: logs the statement once the stream ends, fails
 /// or is dropped, with the rows it yielded.
 pub(crate) struct StreamWatch {
@@ -232,7 +251,7 @@ impl StreamWatch {
     /// Starts watching the stream of `sql` with `binds`.
     pub(crate) fn start(log: StatementLog, sql: Arc<str>, binds: &[Value]) -> Self {
         StreamWatch {
-            watch: log.start_owned(&sql, binds),
+            watch: log.start(&sql, binds),
             sql,
             rows: 0,
         }

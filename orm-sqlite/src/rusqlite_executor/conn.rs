@@ -169,13 +169,31 @@ impl RusqliteConn {
         value.ok_or_else(|| settings::no_such_pragma(name))
     }
 
-    /// `PRAGMA "name" = value`, remembering the earlier value to restore.
-    async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
-        let sql = settings::write_statement(name, value)?;
+    /// Remembers the value of pragma `name`, unless already remembered, to
+    /// be restored before the connection goes back to the pool.
+    async fn remember_pragma(&mut self, name: &str) -> Result<()> {
         if settings::unrecorded(&self.restore, name) {
             let earlier = self.read_pragma(name).await?;
             settings::record(&mut self.restore, name, earlier)?;
         }
+        Ok(())
+    }
+
+    /// Before raw SQL runs: remembers the value of each pragma it may change
+    /// ([`settings::pragma_writes`]); one that cannot be read back marks the
+    /// connection discarded, so it does not go back to the pool changed.
+    async fn remember_pragmas(&mut self, sql: &str) {
+        for name in settings::pragma_writes(sql) {
+            if self.remember_pragma(name).await.is_err() {
+                self.discarded = true;
+            }
+        }
+    }
+
+    /// `PRAGMA "name" = value`, remembering the earlier value to restore.
+    async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
+        let sql = settings::write_statement(name, value)?;
+        self.remember_pragma(name).await?;
         self.run("a statement", true, move |conn| {
             conn.execute_batch(&sql).map_err(from_rusqlite)
         })
@@ -289,6 +307,7 @@ impl Connection for RusqliteConn {
     }
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
+        self.remember_pragmas(sql).await;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
         let result = self
@@ -302,6 +321,7 @@ impl Connection for RusqliteConn {
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         let params = owned(binds)?;
+        self.remember_pragmas(sql).await;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
         let result = self.run("a statement", true, move |conn| {
@@ -326,6 +346,7 @@ impl Connection for RusqliteConn {
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
         let params = owned(binds)?;
+        self.remember_pragmas(sql).await;
         let owned_sql = sql.to_string();
         let waits = self.before(sql);
         let result = self.run("a query", true, move |conn| {
@@ -353,6 +374,11 @@ impl Connection for RusqliteConn {
     ) -> BoxStream<'a, Result<T>> {
         // A read: it never needs the write lock.
         let _ = self.before(&sql);
+        if !settings::pragma_writes(&sql).is_empty() {
+            // A stream starts without a round trip to read the pragma back
+            // first: the connection it changes is closed, not pooled.
+            self.discarded = true;
+        }
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<OwnedRow>>>(1);
         let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
         let failed = sender.clone();
