@@ -9,12 +9,11 @@
 
 use std::borrow::Cow;
 
-use orm_core::{Error, Result, ValueRef};
+use orm_core::{Result, ValueRef};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 
-use crate::storage::{stored, Stored};
-use crate::MAX_BINDS;
+use crate::storage::{check_bind_count, stored, Stored};
 
 /// A statement with its arguments, ready to run.
 pub(crate) type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
@@ -22,12 +21,7 @@ pub(crate) type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 /// Builds the statement `sql` with `binds` bound in order;
 /// [`Error::TooManyBinds`] past SQLite's limit, before anything is sent.
 pub(crate) fn bind_all<'q>(sql: &'q str, binds: &[ValueRef<'q>]) -> Result<SqliteQuery<'q>> {
-    if binds.len() > MAX_BINDS {
-        return Err(Error::TooManyBinds {
-            count: binds.len(),
-            max: MAX_BINDS,
-        });
-    }
+    check_bind_count(binds.len())?;
     binds
         .iter()
         .enumerate()

@@ -224,16 +224,9 @@ impl Row for SqliteRow {
 
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
-        match self.decode::<i64>(idx, "bool", &[Storage::Integer])? {
-            None => Ok(None),
-            Some(0) => Ok(Some(false)),
-            Some(1) => Ok(Some(true)),
-            Some(v) => Err(Error::Decode {
-                column: self.column_name(idx).to_string(),
-                expected: "bool",
-                found: format!("INTEGER {v}, neither 0 nor 1"),
-            }),
-        }
+        self.decode::<i64>(idx, "bool", &[Storage::Integer])?
+            .map(|v| bool_of(self.column_name(idx), v))
+            .transpose()
     }
 
     fn get_i16(&self, idx: usize) -> Result<Option<i16>> {
@@ -250,18 +243,9 @@ impl Row for SqliteRow {
 
     /// A REAL (or an INTEGER), reporting values beyond `f32`'s range.
     fn get_f32(&self, idx: usize) -> Result<Option<f32>> {
-        let Some(v) = self.get_float(idx, "f32")? else {
-            return Ok(None);
-        };
-        if v.is_finite() && v.abs() > f64::from(f32::MAX) {
-            return Err(Error::Decode {
-                column: self.column_name(idx).to_string(),
-                expected: "f32",
-                found: format!("REAL {v}, out of range"),
-            });
-        }
-        #[allow(clippy::cast_possible_truncation)] // in range, checked above
-        Ok(Some(v as f32))
+        self.get_float(idx, "f32")?
+            .map(|v| f32_of(self.column_name(idx), v))
+            .transpose()
     }
 
     /// A REAL (or an INTEGER).
@@ -375,6 +359,34 @@ impl Row for SqliteRow {
             Some((_, storage)) => Err(self.mismatch(idx, EXPECTED, storage)),
         }
     }
+}
+
+/// An INTEGER read as a bool, on either executor: 0 or 1 (SQLite has no
+/// boolean storage class); anything else is a Decode error naming `column`.
+pub(crate) fn bool_of(column: &str, v: i64) -> Result<bool> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        v => Err(Error::Decode {
+            column: column.to_string(),
+            expected: "bool",
+            found: format!("INTEGER {v}, neither 0 nor 1"),
+        }),
+    }
+}
+
+/// A REAL read as an `f32`, on either executor: a finite value beyond
+/// `f32`'s range is a Decode error naming `column`, not an infinity.
+pub(crate) fn f32_of(column: &str, v: f64) -> Result<f32> {
+    if v.is_finite() && v.abs() > f64::from(f32::MAX) {
+        return Err(Error::Decode {
+            column: column.to_string(),
+            expected: "f32",
+            found: format!("REAL {v:e}, out of range"),
+        });
+    }
+    #[allow(clippy::cast_possible_truncation)] // in range, checked above
+    Ok(v as f32)
 }
 
 /// Reading array column `column` on either executor.

@@ -24,6 +24,19 @@ pub(crate) enum Stored<'a> {
     Blob(Cow<'a, [u8]>),
 }
 
+/// [`Error::TooManyBinds`] when `count` values are past SQLite's limit of
+/// parameters per statement: checked before anything is sent, on either
+/// executor.
+pub(crate) fn check_bind_count(count: usize) -> Result<()> {
+    if count > crate::MAX_BINDS {
+        return Err(Error::TooManyBinds {
+            count,
+            max: crate::MAX_BINDS,
+        });
+    }
+    Ok(())
+}
+
 /// `value`, bound as the `parameter`th (1-based) parameter, as SQLite
 /// stores it: [`Error::InvalidBind`] for a serde value that cannot be
 /// serialized, [`Error::Unsupported`] for an array or a type of a feature

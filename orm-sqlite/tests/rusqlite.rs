@@ -271,6 +271,53 @@ async fn both_executors_refuse_alike_what_sqlite_lacks() {
 }
 
 #[tokio::test]
+async fn both_executors_decode_and_refuse_values_alike() {
+    // The rules live once (orm-sqlite's row and storage modules); each
+    // executor must apply them, with the same typed error.
+    let expect_decode = |err: &Error, found: &str| match err {
+        Error::Decode {
+            column, found: f, ..
+        } => assert_eq!((column.as_str(), f.as_str()), ("x", found)),
+        other => panic!("expected Decode, got {other:?}"),
+    };
+    on_both!(|conn| {
+        let err = conn
+            .fetch_all::<(bool,)>("SELECT 2 AS x", &[])
+            .await
+            .unwrap_err();
+        expect_decode(&err, "INTEGER 2, neither 0 nor 1");
+        err
+    });
+    on_both!(|conn| {
+        let err = conn
+            .fetch_all::<(f32,)>("SELECT 1e300 AS x", &[])
+            .await
+            .unwrap_err();
+        expect_decode(&err, "REAL 1e300, out of range");
+        err
+    });
+    on_both!(|conn| conn
+        .fetch_all::<(bool, f32)>("SELECT 1 AS x, 0.5 AS y", &[])
+        .await
+        .unwrap());
+    let many = vec![ValueRef::I64(1); 32_767];
+    on_both!(|conn| {
+        let err = conn.execute("SELECT 1", &many).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooManyBinds {
+                    count: 32_767,
+                    max: 32_766
+                }
+            ),
+            "{err:?}"
+        );
+        err
+    });
+}
+
+#[tokio::test]
 async fn a_changed_pragma_is_restored_before_the_next_lease() {
     use orm_core::SettingScope;
 

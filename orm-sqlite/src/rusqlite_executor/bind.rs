@@ -3,21 +3,15 @@
 //! binds through too, then owned, since the statement runs on the
 //! connection's thread.
 
-use orm_core::{Error, Result, ValueRef};
+use orm_core::{Result, ValueRef};
 use rusqlite::types::Value;
 
-use crate::storage::{stored, Stored};
-use crate::MAX_BINDS;
+use crate::storage::{check_bind_count, stored, Stored};
 
 /// `binds` converted in order; [`Error::TooManyBinds`] past SQLite's limit,
 /// before anything is sent.
 pub(crate) fn owned(binds: &[ValueRef<'_>]) -> Result<Vec<Value>> {
-    if binds.len() > MAX_BINDS {
-        return Err(Error::TooManyBinds {
-            count: binds.len(),
-            max: MAX_BINDS,
-        });
-    }
+    check_bind_count(binds.len())?;
     binds
         .iter()
         .enumerate()

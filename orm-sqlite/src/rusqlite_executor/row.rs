@@ -13,7 +13,7 @@ use std::sync::Arc;
 use orm_core::{Error, Result, Row, SqlType};
 use rusqlite::types::{Value, ValueRef};
 
-use crate::row::{declared_name, declared_type, value_type, Storage};
+use crate::row::{bool_of, declared_name, declared_type, f32_of, value_type, Storage};
 
 /// A row's cells as SQLite hands them out.
 pub(crate) trait Cells {
@@ -255,16 +255,9 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
 
     /// An INTEGER 0 or 1 (SQLite has no boolean storage class).
     fn get_bool(&self, idx: usize) -> Result<Option<bool>> {
-        match self.integer::<i64>(idx, "bool")? {
-            None => Ok(None),
-            Some(0) => Ok(Some(false)),
-            Some(1) => Ok(Some(true)),
-            Some(v) => Err(Error::Decode {
-                column: self.0.name(idx).to_string(),
-                expected: "bool",
-                found: format!("INTEGER {v}, neither 0 nor 1"),
-            }),
-        }
+        self.integer::<i64>(idx, "bool")?
+            .map(|v| bool_of(self.0.name(idx), v))
+            .transpose()
     }
 
     fn get_i16(&self, idx: usize) -> Result<Option<i16>> {
@@ -281,18 +274,9 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
 
     /// A REAL (or an INTEGER), reporting values beyond `f32`'s range.
     fn get_f32(&self, idx: usize) -> Result<Option<f32>> {
-        let Some(v) = self.float(idx, "f32")? else {
-            return Ok(None);
-        };
-        if v.is_finite() && v.abs() > f64::from(f32::MAX) {
-            return Err(Error::Decode {
-                column: self.0.name(idx).to_string(),
-                expected: "f32",
-                found: format!("REAL {v}, out of range"),
-            });
-        }
-        #[allow(clippy::cast_possible_truncation)] // in range, checked above
-        Ok(Some(v as f32))
+        self.float(idx, "f32")?
+            .map(|v| f32_of(self.0.name(idx), v))
+            .transpose()
     }
 
     /// A REAL (or an INTEGER).
