@@ -208,6 +208,22 @@ impl Connection for AnyConnection {
         dispatch!(self, c => c.fetch_stream(sql, binds))
     }
 
+    async fn fetch_select<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> Result<Vec<T>> {
+        dispatch!(self, c => c.fetch_select(sql, binds).await)
+    }
+
+    fn stream_select<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'a, Result<T>> {
+        dispatch!(self, c => c.stream_select(sql, binds))
+    }
+
     async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {
         dispatch!(self, c => c.setting(name).await)
     }

@@ -219,13 +219,19 @@ impl PgConnection {
     }
 
     /// The statement prepared for `sql` on this connection, preparing it
-    /// on first use (with a pending `BEGIN` in the same round trip). `None`:
-    /// the connection was found lost and replaced; start over.
-    async fn prepared(&mut self, sql: &str, replacements: &mut usize) -> Result<Option<Statement>> {
+    /// on first use (with a pending `BEGIN` in the same round trip, unless
+    /// `select` lets it wait: see `pipeline.rs`). `None`: the connection
+    /// was found lost and replaced; start over.
+    async fn prepared(
+        &mut self,
+        sql: &str,
+        select: bool,
+        replacements: &mut usize,
+    ) -> Result<Option<Statement>> {
         if let Some(statement) = self.pooled()?.cached(sql) {
             return Ok(Some(statement));
         }
-        let begin = self.take_begin();
+        let begin = self.begin_for(select);
         let client = &self.pooled()?.client;
         let (began, prepared) = with_begin(client, begin.as_ref(), client.prepare(sql)).await;
         let prepared = prepared.map_err(|e| self.fail(e));
@@ -241,21 +247,23 @@ impl PgConnection {
     }
 
     /// Prepares `sql` (once per connection), checks `binds` against its
-    /// parameters and starts it.
+    /// parameters and starts it; `select`: a SELECT orm built, which may
+    /// run ahead of a pending `BEGIN` (see `pipeline.rs`).
     async fn start<'v>(
         &mut self,
         sql: &str,
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
+        select: bool,
     ) -> Result<RowStream> {
         bind::precheck(binds.clone())?;
         let mut replacements = self.replacements();
         loop {
             self.note_control(sql, false);
-            let Some(statement) = self.prepared(sql, &mut replacements).await? else {
+            let Some(statement) = self.prepared(sql, select, &mut replacements).await? else {
                 continue;
             };
             bind::check(statement.params(), binds.clone())?;
-            let begin = self.take_begin();
+            let begin = self.begin_for(select);
             let client = &self.pooled()?.client;
             let params = binds.clone().map(PgBind);
             let started = client.query_raw(&statement, params);
@@ -292,7 +300,7 @@ impl PgConnection {
         let mut replacements = self.replacements();
         loop {
             self.note_control(sql, false);
-            let Some(statement) = self.prepared(sql, &mut replacements).await? else {
+            let Some(statement) = self.prepared(sql, false, &mut replacements).await? else {
                 continue;
             };
             bind::check(statement.params(), binds.iter().copied())?;
@@ -316,7 +324,17 @@ impl PgConnection {
         sql: &str,
         binds: &[ValueRef<'_>],
     ) -> Result<Vec<T>> {
-        let rows = self.start(sql, binds.iter().copied()).await?;
+        self.fetch_rows(sql, binds, false).await
+    }
+
+    /// Runs `sql` and decodes every row; `select` as for `start`.
+    async fn fetch_rows<T: FromRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+        select: bool,
+    ) -> Result<Vec<T>> {
+        let rows = self.start(sql, binds.iter().copied(), select).await?;
         let mut rows = pin!(rows);
         let mut out = Vec::new();
         loop {
@@ -363,16 +381,18 @@ impl PgConnection {
         timed!(self, "a query", self.run_fetch(sql, binds))
     }
 
-    /// Runs the first rows of a stream: prepares and starts the statement.
+    /// Runs the first rows of a stream: prepares and starts the statement
+    /// (`select` as for `start`).
     pub(crate) async fn open_stream<'v>(
         &mut self,
         sql: &str,
         binds: impl ExactSizeIterator<Item = ValueRef<'v>> + Clone + Send,
+        select: bool,
     ) -> Result<RowStream> {
         match self.query_timeout() {
-            None => self.start(sql, binds).await,
+            None => self.start(sql, binds, select).await,
             Some(limit) => {
-                let outcome = tokio::time::timeout(limit, self.start(sql, binds)).await;
+                let outcome = tokio::time::timeout(limit, self.start(sql, binds, select)).await;
                 outcome.unwrap_or_else(|_| Err(self.give_up("a query", limit)))
             }
         }
@@ -444,7 +464,23 @@ impl Connection for PgConnection {
         sql: Arc<str>,
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
-        crate::stream::rows(self, sql, binds)
+        crate::stream::rows(self, sql, binds, false)
+    }
+
+    async fn fetch_select<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> Result<Vec<T>> {
+        timed!(self, "a query", self.fetch_rows(sql, binds, true))
+    }
+
+    fn stream_select<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'a, Result<T>> {
+        crate::stream::rows(self, sql, binds, true)
     }
 
     async fn setting<'a>(&'a mut self, name: &'a str) -> Result<String> {

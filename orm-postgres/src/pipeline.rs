@@ -20,13 +20,25 @@
 //!   connection. A statement with effects outside the transaction (a
 //!   sequence's `nextval`) may then have had them twice.
 //!
+//! A `SELECT` orm built ([`Connection::fetch_select`]) goes further: when
+//! the transaction gives every statement a snapshot of its own (READ
+//! COMMITTED, PostgreSQL's default; see [`PgConnection::begin_for`]), it
+//! runs ahead of the pending `BEGIN`, which waits for the first statement
+//! that is not such a read. Inside the transaction that read would have
+//! seen exactly the same rows; a session that only reads then costs one
+//! round trip a query and no `BEGIN` or `COMMIT` at all. A connection
+//! found lost under such a read is replaced as under a `BEGIN`: nothing of
+//! the transaction exists yet.
+//!
 //! Code that uses the driver's client directly calls
 //! [`flush_begin`](PgConnection::flush_begin) first.
+//!
+//! [`Connection::fetch_select`]: orm_core::Connection::fetch_select
 
 use std::future::Future;
 
 use futures_util::future::BoxFuture;
-use orm_core::{Backend, Error, Result, TxOptions, TxStatus};
+use orm_core::{Backend, Error, IsolationLevel, Result, TxOptions, TxStatus};
 use tokio_postgres::Client;
 
 use crate::connection::timed;
@@ -57,6 +69,37 @@ impl PgConnection {
         self.pending_begin.take()
     }
 
+    /// The `BEGIN` to send with a statement: the pending one, unless the
+    /// statement is a `SELECT` orm built (`select`) and the transaction
+    /// gives each statement its own snapshot, when it stays pending.
+    pub(crate) fn begin_for(&mut self, select: bool) -> Option<TxOptions> {
+        if select && self.select_may_precede_begin() {
+            None
+        } else {
+            self.take_begin()
+        }
+    }
+
+    /// True when the pending transaction runs at READ COMMITTED: asked for,
+    /// or the connection's default with no level named. A setting changed
+    /// on this lease may have changed the default, so then never.
+    fn select_may_precede_begin(&self) -> bool {
+        let Some(options) = &self.pending_begin else {
+            return false;
+        };
+        if self.settings_changed {
+            return false;
+        }
+        match options.isolation {
+            Some(IsolationLevel::ReadCommitted) => true,
+            Some(_) => false,
+            None => self
+                .object
+                .as_ref()
+                .is_some_and(|client| client.snapshot_per_statement),
+        }
+    }
+
     /// How many times a statement may find its connection lost under a
     /// `BEGIN` and move to another one: one more than the pool holds, so
     /// that every dead idle connection can be met once.
@@ -64,10 +107,11 @@ impl PgConnection {
         self.backend.pool_status().max_size + 1
     }
 
-    /// Settles a round trip that carried `begin` (none: nothing to settle)
-    /// with `BEGIN`'s outcome `began` and the statement's `outcome`.
-    /// Returns true when the connection was found lost and replaced, with
-    /// the `BEGIN` pending again: send the statement again.
+    /// Settles a round trip that carried `begin` (none: nothing to settle,
+    /// unless a `SELECT` ran ahead of a `BEGIN` still pending) with
+    /// `BEGIN`'s outcome `began` and the statement's `outcome`. Returns true
+    /// when the connection was found lost and replaced, with the `BEGIN`
+    /// pending again: send the statement again.
     pub(crate) async fn settle_begin<T>(
         &mut self,
         begin: Option<TxOptions>,
@@ -75,19 +119,21 @@ impl PgConnection {
         outcome: &Result<T>,
         replacements: &mut usize,
     ) -> Result<bool> {
+        let lost = |e: Option<&Error>| matches!(e, Some(Error::ConnectionLost { .. }));
         let Some(begin) = begin else {
-            return Ok(false);
+            return match self.pending_begin {
+                Some(pending) if *replacements > 0 && lost(outcome.as_ref().err()) => {
+                    *replacements -= 1;
+                    self.replace_boxed(pending).await?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            };
         };
         let began = began.map_err(|e| self.fail(e));
-        let lost = |e: Option<&Error>| matches!(e, Some(Error::ConnectionLost { .. }));
         if *replacements > 0 && (lost(began.as_ref().err()) || lost(outcome.as_ref().err())) {
             *replacements -= 1;
-            // Boxed and type-erased: the pool's connect future is deep, and
-            // every statement's future would otherwise nest it (past the
-            // compiler's type-depth limit in programs that nest statements
-            // in async closures).
-            let replace: BoxFuture<'_, Result<()>> = Box::pin(self.replace_lost(begin));
-            replace.await?;
+            self.replace_boxed(begin).await?;
             return Ok(true);
         }
         if began.is_err() {
@@ -95,6 +141,15 @@ impl PgConnection {
             self.status = TxStatus::Unknown;
         }
         began.map(|()| false)
+    }
+
+    /// [`replace_lost`](Self::replace_lost), boxed and type-erased: the
+    /// pool's connect future is deep, and every statement's future would
+    /// otherwise nest it (past the compiler's type-depth limit in programs
+    /// that nest statements in async closures).
+    async fn replace_boxed(&mut self, begin: TxOptions) -> Result<()> {
+        let replace: BoxFuture<'_, Result<()>> = Box::pin(self.replace_lost(begin));
+        replace.await
     }
 
     /// Closes a connection found lost before its transaction did anything,

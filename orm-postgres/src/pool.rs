@@ -43,6 +43,11 @@ impl PgManager {
 pub(crate) struct PgClient {
     pub(crate) client: Client,
     statements: HashMap<Arc<str>, Statement>,
+    /// The server's `default_transaction_isolation`, read when the
+    /// connection opened, gives every statement its own snapshot (READ
+    /// COMMITTED, or READ UNCOMMITTED, which PostgreSQL runs as READ
+    /// COMMITTED): reads may then run before a transaction's `BEGIN`.
+    pub(crate) snapshot_per_statement: bool,
 }
 
 impl std::fmt::Debug for PgClient {
@@ -55,10 +60,11 @@ impl std::fmt::Debug for PgClient {
 }
 
 impl PgClient {
-    fn new(client: Client) -> Self {
+    fn new(client: Client, snapshot_per_statement: bool) -> Self {
         PgClient {
             client,
             statements: HashMap::new(),
+            snapshot_per_statement,
         }
     }
 
@@ -92,6 +98,23 @@ impl PgClient {
     }
 }
 
+/// Whether transactions that name no isolation level run at READ
+/// COMMITTED on this connection (the server's, database's or role's
+/// default may say otherwise). One round trip, when the connection opens.
+async fn default_isolation_is_read_committed(client: &Client) -> Result<bool, tokio_postgres::Error> {
+    let messages = client
+        .simple_query("SHOW default_transaction_isolation")
+        .await?;
+    let level = messages.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+        _ => None,
+    });
+    Ok(matches!(
+        level.as_deref(),
+        Some("read committed" | "read uncommitted")
+    ))
+}
+
 impl managed::Manager for PgManager {
     type Type = PgClient;
     type Error = tokio_postgres::Error;
@@ -104,7 +127,8 @@ impl managed::Manager for PgManager {
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(PgClient::new(client))
+        let snapshot_per_statement = default_isolation_is_read_committed(&client).await?;
+        Ok(PgClient::new(client, snapshot_per_statement))
     }
 
     async fn recycle(

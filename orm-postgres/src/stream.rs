@@ -16,6 +16,7 @@ enum StreamState<'a> {
         conn: &'a mut PgConnection,
         sql: Arc<str>,
         binds: Vec<Value>,
+        select: bool,
     },
     Read {
         conn: &'a mut PgConnection,
@@ -25,21 +26,33 @@ enum StreamState<'a> {
     Done,
 }
 
-/// The rows of `sql` with `binds`, decoded into `T` as they arrive. A
-/// stream dropped before its end leaves the statement in flight: the
-/// connection drains its rows before anyone else uses it.
+/// The rows of `sql` with `binds`, decoded into `T` as they arrive
+/// (`select`: a SELECT orm built, see `pipeline.rs`). A stream dropped
+/// before its end leaves the statement in flight: the connection drains
+/// its rows before anyone else uses it.
 pub(crate) fn rows<'a, T: FromRow + Send + 'a>(
     conn: &'a mut PgConnection,
     sql: Arc<str>,
     binds: Vec<Value>,
+    select: bool,
 ) -> BoxStream<'a, Result<T>> {
-    let state = StreamState::Open { conn, sql, binds };
+    let state = StreamState::Open {
+        conn,
+        sql,
+        binds,
+        select,
+    };
     Box::pin(futures_util::stream::unfold(state, |state| async move {
         let (conn, sql, mut rows) = match state {
-            StreamState::Open { conn, sql, binds } => {
+            StreamState::Open {
+                conn,
+                sql,
+                binds,
+                select,
+            } => {
                 conn.in_flight = true;
                 match conn
-                    .open_stream(&sql, binds.iter().map(Value::as_ref))
+                    .open_stream(&sql, binds.iter().map(Value::as_ref), select)
                     .await
                 {
                     Ok(rows) => (conn, sql, Box::pin(rows)),

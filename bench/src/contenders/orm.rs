@@ -35,21 +35,6 @@ pub struct Comment {
     pub text: String,
 }
 
-/// The join of the medium-complex query. orm has no joins yet, so this goes
-/// through its raw SQL API; `$n` placeholders work on both backends.
-const MEDIUM_SQL: &str = "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
-     FROM users u LEFT JOIN posts p ON p.user_id = u.id WHERE u.hair_color = $1";
-
-type MediumRow = (
-    i32,
-    String,
-    Option<String>,
-    Option<i32>,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-);
-
 pub struct Orm {
     name: &'static str,
     db: orm::Database,
@@ -92,29 +77,12 @@ impl Orm {
                 lookups
             }
             Workload::MediumComplex { .. } => {
-                let rows: Vec<MediumRow> = s.raw(MEDIUM_SQL).bind("black").fetch_all().await?;
-                let rows: Vec<(User, Option<Post>)> = rows
-                    .into_iter()
-                    .map(|(id, name, hair_color, pid, user_id, title, body)| {
-                        let post = match (pid, user_id, title) {
-                            (Some(id), Some(user_id), Some(title)) => Some(Post {
-                                id,
-                                user_id,
-                                title,
-                                body,
-                            }),
-                            _ => None,
-                        };
-                        (
-                            User {
-                                id,
-                                name,
-                                hair_color,
-                            },
-                            post,
-                        )
-                    })
-                    .collect();
+                let rows: Vec<(User, Option<Post>)> = s
+                    .select::<User>()
+                    .left_join::<Post>(Post::user_id.eq(User::id))
+                    .filter(User::hair_color.eq("black"))
+                    .all()
+                    .await?;
                 std::hint::black_box(&rows);
                 rows.len()
             }

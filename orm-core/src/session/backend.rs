@@ -181,6 +181,34 @@ pub trait Connection: Send + 'static {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>>;
 
+    /// Runs a `SELECT` that orm built and decodes every row: a statement
+    /// that reads and does nothing else (no locks beyond the statement, no
+    /// functions with effects). By default [`fetch_all`](Self::fetch_all).
+    ///
+    /// A backend whose transaction at the requested isolation gives every
+    /// statement a snapshot of its own (PostgreSQL's READ COMMITTED) may
+    /// run it before a pending `BEGIN`, which then goes with the first
+    /// statement that is not such a read: the read sees exactly what it
+    /// would have seen inside the transaction, and a transaction that only
+    /// read costs no `BEGIN` and no `COMMIT`.
+    fn fetch_select<'a, T: FromRow + Send + 'static>(
+        &'a mut self,
+        sql: &'a str,
+        binds: &'a [ValueRef<'a>],
+    ) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
+        self.fetch_all(sql, binds)
+    }
+
+    /// Like [`fetch_select`](Self::fetch_select), as a stream. By default
+    /// [`fetch_stream`](Self::fetch_stream).
+    fn stream_select<'a, T: FromRow + Send + 'a>(
+        &'a mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+    ) -> BoxStream<'a, Result<T>> {
+        self.fetch_stream(sql, binds)
+    }
+
     /// The columns `sql` would return, from the prepared statement, without
     /// running it. [`Error::Unsupported`] by default.
     fn describe<'a>(

@@ -58,7 +58,10 @@ impl<B: Backend> Session<B> {
         Q: Render + Sync + ?Sized,
     {
         let compiled = compile(query, self.db.backend().dialect(), self.db.cache());
-        self.fetch_sql(&compiled.sql, &compiled.binds, writes).await
+        // A SELECT built here only reads: the backend may run it ahead of
+        // the transaction's BEGIN (see `Connection::fetch_select`).
+        self.fetch_with(&compiled.sql, &compiled.binds, writes, !writes)
+            .await
     }
 
     /// Runs SQL text, decoding all rows.
@@ -71,11 +74,30 @@ impl<B: Backend> Session<B> {
     where
         R: FromRow + Send + 'static,
     {
+        self.fetch_with(sql, binds, writes, false).await
+    }
+
+    /// Runs SQL text, decoding all rows; `select`: a SELECT built here,
+    /// which only reads.
+    async fn fetch_with<R>(
+        &mut self,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+        writes: bool,
+        select: bool,
+    ) -> Result<Vec<R>>
+    where
+        R: FromRow + Send + 'static,
+    {
         let log = self.db.statement_log();
         let conn = self.active("run a query", writes).await?;
-        let result = logged(log, sql, binds, conn.fetch_all(sql, binds)).await;
+        let rows = if select {
+            logged(log, sql, binds, conn.fetch_select(sql, binds)).await
+        } else {
+            logged(log, sql, binds, conn.fetch_all(sql, binds)).await
+        };
         self.statements += 1;
-        self.track(result)
+        self.track(rows)
     }
 
     /// Prepares SQL text and describes its result columns.
@@ -93,7 +115,7 @@ impl<B: Backend> Session<B> {
     {
         let compiled = compile(&query, self.db.backend().dialect(), self.db.cache());
         let binds: Vec<Value> = compiled.binds.iter().map(ValueRef::to_owned).collect();
-        self.stream_sql(compiled.sql, binds)
+        self.open_stream(compiled.sql, binds, true)
     }
 
     /// Runs SQL text as a stream of decoded rows.
@@ -101,6 +123,20 @@ impl<B: Backend> Session<B> {
         &'s mut self,
         sql: Arc<str>,
         binds: Vec<Value>,
+    ) -> BoxStream<'s, Result<R>>
+    where
+        R: FromRow + Send + 's,
+    {
+        self.open_stream(sql, binds, false)
+    }
+
+    /// Streams `sql`'s rows; `select`: a SELECT built here, which only
+    /// reads (see `Connection::stream_select`).
+    fn open_stream<'s, R>(
+        &'s mut self,
+        sql: Arc<str>,
+        binds: Vec<Value>,
+        select: bool,
     ) -> BoxStream<'s, Result<R>>
     where
         R: FromRow + Send + 's,
@@ -120,8 +156,12 @@ impl<B: Backend> Session<B> {
                 operation: "stream a query",
                 hint: "the session lost its connection: roll back",
             })?;
-            let rows = conn
-                .fetch_stream::<R>(sql, binds)
+            let rows = if select {
+                conn.stream_select::<R>(sql, binds)
+            } else {
+                conn.fetch_stream::<R>(sql, binds)
+            };
+            let rows = rows
                 .inspect_err(move |e| {
                     *retryable |= e.is_retryable();
                     if *state == SessionState::Active {

@@ -280,3 +280,169 @@ async fn savepoints_and_two_phase_commit_start_from_an_unsent_begin() {
     assert_eq!(conn.tx_status(), TxStatus::Idle);
     assert_eq!(conn.execute("SELECT 1", &[]).await.unwrap(), 1);
 }
+
+/// Runs `SELECT 1` as a `SELECT` orm built.
+async fn select_one(conn: &mut PgConnection) {
+    let one: Vec<(i32,)> = conn.fetch_select("SELECT 1", &[]).await.unwrap();
+    assert_eq!(one, [(1,)]);
+}
+
+#[tokio::test]
+async fn a_select_runs_ahead_of_begin_at_read_committed_and_the_first_write_carries_it() {
+    let db = TestDb::new("begin_select_ahead").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    select_one(&mut conn).await;
+    // The read ran on its own: no transaction on the server yet.
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle".to_string(), "SELECT 1".to_string())
+    );
+    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+
+    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle in transaction".to_string(), "INSERT INTO t VALUES (1)".to_string())
+    );
+    // Later reads are inside the transaction and see its write.
+    let rows: Vec<(i64,)> = conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
+    assert_eq!(rows, [(1,)]);
+    conn.rollback().await.unwrap();
+    let rows: Vec<(i64,)> = conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
+    assert_eq!(rows, [], "the write was rolled back with its transaction");
+
+    // A transaction that only read ends without a word to the server.
+    conn.begin(&TxOptions::new().isolation(orm_core::IsolationLevel::ReadCommitted))
+        .await
+        .unwrap();
+    select_one(&mut conn).await;
+    conn.commit().await.unwrap();
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle".to_string(), "SELECT 1".to_string())
+    );
+}
+
+#[tokio::test]
+async fn a_select_carries_begin_at_repeatable_read_serializable_and_after_a_raw_read() {
+    let db = TestDb::new("begin_select_snapshot").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    for options in [
+        TxOptions::new().isolation(orm_core::IsolationLevel::RepeatableRead),
+        TxOptions::serializable(),
+    ] {
+        conn.begin(&options).await.unwrap();
+        select_one(&mut conn).await;
+        assert_eq!(
+            seen_by_server(&mut admin, pid).await,
+            ("idle in transaction".to_string(), "SELECT 1".to_string()),
+            "{options:?}: the snapshot is the transaction's, taken by its first read"
+        );
+        conn.commit().await.unwrap();
+    }
+
+    // SQL orm did not build may do anything: it always carries the BEGIN.
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let one: Vec<(i32,)> = conn.fetch_all("SELECT 2", &[]).await.unwrap();
+    assert_eq!(one, [(2,)]);
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await,
+        ("idle in transaction".to_string(), "SELECT 2".to_string())
+    );
+    conn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_select_carries_begin_when_the_connection_defaults_to_a_stricter_isolation() {
+    let db = TestDb::new("begin_select_default").await;
+    // The server's default for this connection is SERIALIZABLE: a
+    // transaction that names no level runs at it, snapshot included.
+    let url = db.url.replace(
+        "options=-csearch_path",
+        "options=-cdefault_transaction_isolation%3Dserializable%20-csearch_path",
+    );
+    assert_ne!(url, db.url);
+    let strict = orm_postgres::Postgres::connect(&orm_core::ConnectOptions::parse(&url).unwrap())
+        .await
+        .unwrap();
+    let pg = db.connect("").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = strict.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let level: Vec<(String,)> = conn
+        .fetch_select("SELECT current_setting('transaction_isolation')", &[])
+        .await
+        .unwrap();
+    assert_eq!(level, [("serializable".to_string(),)]);
+    assert_eq!(seen_by_server(&mut admin, pid).await.0, "idle in transaction");
+    conn.commit().await.unwrap();
+
+    // Asking for READ COMMITTED lets reads run ahead again.
+    conn.begin(&TxOptions::new().isolation(orm_core::IsolationLevel::ReadCommitted))
+        .await
+        .unwrap();
+    select_one(&mut conn).await;
+    assert_eq!(seen_by_server(&mut admin, pid).await.0, "idle");
+    conn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_select_carries_begin_once_a_setting_was_changed_on_the_lease() {
+    let db = TestDb::new("begin_select_setting").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    // It may have changed the default isolation: reads no longer run ahead.
+    conn.set_setting(
+        "default_transaction_isolation",
+        "repeatable read",
+        orm_core::SettingScope::Connection,
+    )
+    .await
+    .unwrap();
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let level: Vec<(String,)> = conn
+        .fetch_select("SELECT current_setting('transaction_isolation')", &[])
+        .await
+        .unwrap();
+    assert_eq!(level, [("repeatable read".to_string(),)]);
+    assert_eq!(seen_by_server(&mut admin, pid).await.0, "idle in transaction");
+    conn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_lost_under_a_select_ahead_of_begin_is_replaced_without_an_error() {
+    let db = TestDb::new("begin_select_replaced").await;
+    let pg = db.connect("max_connections=2").await;
+    let mut admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+
+    conn.begin(&TxOptions::new()).await.unwrap();
+    let killed: Vec<(bool,)> = admin
+        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
+        .await
+        .unwrap();
+    assert_eq!(killed, [(true,)]);
+    wait_gone(&mut admin, pid).await;
+
+    select_one(&mut conn).await;
+    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+    let replacement = backend_pid(&mut conn).await;
+    assert_ne!(replacement, pid);
+    conn.commit().await.unwrap();
+}
