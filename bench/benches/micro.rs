@@ -77,7 +77,11 @@ fn pk_select(id: i32) -> SelectTree {
 
 fn in_list_select(ids: &[i32]) -> SelectTree {
     let mut tree = SelectTree::new(User::table());
-    tree.filter = Some(User::id.in_list::<User, _, _, _>(ids.iter().copied()).into_node());
+    tree.filter = Some(
+        User::id
+            .in_list::<User, _, _, _>(ids.iter().copied())
+            .into_node(),
+    );
     tree
 }
 

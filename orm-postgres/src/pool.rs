@@ -101,7 +101,9 @@ impl PgClient {
 /// Whether transactions that name no isolation level run at READ
 /// COMMITTED on this connection (the server's, database's or role's
 /// default may say otherwise). One round trip, when the connection opens.
-async fn default_isolation_is_read_committed(client: &Client) -> Result<bool, tokio_postgres::Error> {
+async fn default_isolation_is_read_committed(
+    client: &Client,
+) -> Result<bool, tokio_postgres::Error> {
     let messages = client
         .simple_query("SHOW default_transaction_isolation")
         .await?;

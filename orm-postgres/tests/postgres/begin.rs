@@ -308,7 +308,10 @@ async fn a_select_runs_ahead_of_begin_at_read_committed_and_the_first_write_carr
     conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
     assert_eq!(
         seen_by_server(&mut admin, pid).await,
-        ("idle in transaction".to_string(), "INSERT INTO t VALUES (1)".to_string())
+        (
+            "idle in transaction".to_string(),
+            "INSERT INTO t VALUES (1)".to_string()
+        )
     );
     // Later reads are inside the transaction and see its write.
     let rows: Vec<(i64,)> = conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
@@ -386,7 +389,10 @@ async fn a_select_carries_begin_when_the_connection_defaults_to_a_stricter_isola
         .await
         .unwrap();
     assert_eq!(level, [("serializable".to_string(),)]);
-    assert_eq!(seen_by_server(&mut admin, pid).await.0, "idle in transaction");
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await.0,
+        "idle in transaction"
+    );
     conn.commit().await.unwrap();
 
     // Asking for READ COMMITTED lets reads run ahead again.
@@ -420,7 +426,10 @@ async fn a_select_carries_begin_once_a_setting_was_changed_on_the_lease() {
         .await
         .unwrap();
     assert_eq!(level, [("repeatable read".to_string(),)]);
-    assert_eq!(seen_by_server(&mut admin, pid).await.0, "idle in transaction");
+    assert_eq!(
+        seen_by_server(&mut admin, pid).await.0,
+        "idle in transaction"
+    );
     conn.commit().await.unwrap();
 }
 
