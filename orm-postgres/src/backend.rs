@@ -3,6 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
+
 use orm_core::session::Listener;
 use orm_core::{Backend, ConnectOptions, Dialect, Error, PoolStatus, Result};
 use tokio_postgres::config::SslMode;
@@ -65,7 +67,17 @@ impl Postgres {
 
     /// A pooled connection, waiting at most the acquire timeout.
     pub(crate) async fn lease(&self) -> Result<Object> {
-        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+        // An idle connection is handed out on the first poll: then no timer
+        // is armed for the timeout. Otherwise (wait for one, or open one)
+        // the attempt is dropped, which deadpool undoes, and made again
+        // under the timeout.
+        if let Some(ready) = self.pool.get().now_or_never() {
+            return ready.map_err(|e| map_pool(e, self.acquire_timeout));
+        }
+        // Boxed: the wait holds the connect future, which is large, and
+        // every statement's future would otherwise carry its size.
+        let wait = Box::pin(tokio::time::timeout(self.acquire_timeout, self.pool.get()));
+        match wait.await {
             Ok(Ok(object)) => Ok(object),
             Ok(Err(e)) => Err(map_pool(e, self.acquire_timeout)),
             Err(_) => Err(Error::PoolTimeout {

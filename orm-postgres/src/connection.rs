@@ -10,9 +10,7 @@ use std::time::Duration;
 use futures_core::stream::BoxStream;
 use futures_core::Stream;
 use futures_util::TryStreamExt;
-use orm_core::session::{
-    controls_transaction, first_statement_controls_transaction, AdvisoryKey, AdvisoryScope,
-};
+use orm_core::session::{controls_transaction, AdvisoryKey, AdvisoryScope};
 use orm_core::{
     Connection, CopyFormat, CopySource, Dialect, Direction, Error, FromRow, PreparedTransaction,
     Result, ResultColumn, SettingScope, Table, TableMeta, TruncateOptions, TxOptions, TxStatus,
@@ -23,7 +21,7 @@ use tokio_postgres::{RowStream, Statement};
 use crate::bind::{self, PgBind};
 use crate::error::{self, local_sqlstate};
 use crate::pipeline::with_begin;
-use crate::pool::{Object, PgClient};
+use crate::pool::{Effects, Object, PgClient, Prepared};
 use crate::settings::changes_session_settings;
 use crate::{PgDialect, PgRow, Postgres};
 
@@ -222,15 +220,34 @@ impl PgConnection {
     /// on first use (with a pending `BEGIN` in the same round trip, unless
     /// `select` lets it wait: see `pipeline.rs`). `None`: the connection
     /// was found lost and replaced; start over.
+    ///
+    /// What running it may do (transaction control, session settings) is
+    /// noted on the connection here, before it runs: found once when the
+    /// statement is prepared, it costs nothing on later runs.
     async fn prepared(
         &mut self,
         sql: &str,
         select: bool,
         replacements: &mut usize,
     ) -> Result<Option<Statement>> {
-        if let Some(statement) = self.pooled()?.cached(sql) {
-            return Ok(Some(statement));
+        if let Some(prepared) = self.pooled()?.cached(sql) {
+            self.note_effects(prepared.effects);
+            return Ok(Some(prepared.statement));
         }
+        // Boxed: it runs once per statement and connection, and its future
+        // is large; every statement's future would otherwise carry it.
+        Box::pin(self.prepare(sql, select, replacements)).await
+    }
+
+    /// The uncached half of [`prepared`](Self::prepared).
+    async fn prepare(
+        &mut self,
+        sql: &str,
+        select: bool,
+        replacements: &mut usize,
+    ) -> Result<Option<Statement>> {
+        let effects = Effects::of(sql);
+        self.note_effects(effects);
         let begin = self.begin_for(select);
         let client = &self.pooled()?.client;
         let (began, prepared) = with_begin(client, begin.as_ref(), client.prepare(sql)).await;
@@ -242,7 +259,13 @@ impl PgConnection {
             return Ok(None);
         }
         let statement = prepared?;
-        self.pooled()?.remember(sql, statement.clone());
+        self.pooled()?.remember(
+            sql,
+            Prepared {
+                statement: statement.clone(),
+                effects,
+            },
+        );
         Ok(Some(statement))
     }
 
@@ -258,7 +281,6 @@ impl PgConnection {
         bind::precheck(binds.clone())?;
         let mut replacements = self.replacements();
         loop {
-            self.note_control(sql, false);
             let Some(statement) = self.prepared(sql, select, &mut replacements).await? else {
                 continue;
             };
@@ -278,19 +300,14 @@ impl PgConnection {
         }
     }
 
-    /// Marks the status unknown when `sql` holds transaction control
-    /// (`all`: in any statement; else in the first, the only one the
-    /// extended protocol runs).
-    fn note_control(&mut self, sql: &str, all: bool) {
-        let controls = if all {
-            controls_transaction(sql)
-        } else {
-            first_statement_controls_transaction(sql)
-        };
-        if controls {
+    /// Marks the status unknown when a statement about to run is
+    /// transaction control, and the session settings changed when it may
+    /// change them.
+    fn note_effects(&mut self, effects: Effects) {
+        if effects.controls_transaction {
             self.status = TxStatus::Unknown;
         }
-        if changes_session_settings(sql) {
+        if effects.changes_session {
             self.settings_changed = true;
         }
     }
@@ -299,7 +316,6 @@ impl PgConnection {
         bind::precheck(binds.iter().copied())?;
         let mut replacements = self.replacements();
         loop {
-            self.note_control(sql, false);
             let Some(statement) = self.prepared(sql, false, &mut replacements).await? else {
                 continue;
             };
@@ -351,7 +367,10 @@ impl PgConnection {
     pub(crate) async fn run_batch(&mut self, sql: &str) -> Result<()> {
         let mut replacements = self.replacements();
         loop {
-            self.note_control(sql, true);
+            self.note_effects(Effects {
+                controls_transaction: controls_transaction(sql),
+                changes_session: changes_session_settings(sql),
+            });
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
             let (began, done) = with_begin(client, begin.as_ref(), client.batch_execute(sql)).await;

@@ -57,8 +57,10 @@ pub(crate) async fn with_begin<T>(
         None => (Ok(()), work.await),
         Some(options) => {
             let sql = begin_sql(options);
-            // `join` polls `BEGIN` first, so it is queued first.
-            futures_util::future::join(client.batch_execute(&sql), work).await
+            // `join` polls `BEGIN` first, so it is queued first. Boxed: once
+            // per transaction, where every statement's future would
+            // otherwise carry the room for `BEGIN`'s and be moved with it.
+            Box::pin(futures_util::future::join(client.batch_execute(&sql), work)).await
         }
     }
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
+use orm_core::sql::FastHash;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 /// How many prepared statements one connection keeps.
@@ -38,11 +39,38 @@ impl PgManager {
     }
 }
 
+/// What running a statement may do beyond its rows, found by scanning its
+/// text once, when it is prepared, rather than at every execution.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Effects {
+    /// It is transaction control (`first_statement_controls_transaction`).
+    pub(crate) controls_transaction: bool,
+    /// It may change what outlives the transaction (`changes_session_settings`).
+    pub(crate) changes_session: bool,
+}
+
+impl Effects {
+    /// Scans `sql`, one statement of the extended protocol.
+    pub(crate) fn of(sql: &str) -> Self {
+        Effects {
+            controls_transaction: orm_core::session::first_statement_controls_transaction(sql),
+            changes_session: crate::settings::changes_session_settings(sql),
+        }
+    }
+}
+
+/// A statement prepared on one connection, with what running it may do.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) statement: Statement,
+    pub(crate) effects: Effects,
+}
+
 /// A connection as the pool holds it: the client and its prepared
 /// statements, which outlive any one lease.
 pub(crate) struct PgClient {
     pub(crate) client: Client,
-    statements: HashMap<Arc<str>, Statement>,
+    statements: HashMap<Arc<str>, Prepared, FastHash>,
     /// The server's `default_transaction_isolation`, read when the
     /// connection opened, gives every statement its own snapshot (READ
     /// COMMITTED, or READ UNCOMMITTED, which PostgreSQL runs as READ
@@ -63,18 +91,18 @@ impl PgClient {
     fn new(client: Client, snapshot_per_statement: bool) -> Self {
         PgClient {
             client,
-            statements: HashMap::new(),
+            statements: HashMap::default(),
             snapshot_per_statement,
         }
     }
 
     /// The statement prepared for `sql` on this connection, if any.
-    pub(crate) fn cached(&self, sql: &str) -> Option<Statement> {
+    pub(crate) fn cached(&self, sql: &str) -> Option<Prepared> {
         self.statements.get(sql).cloned()
     }
 
     /// Keeps `statement`, just prepared for `sql`, for the next uses.
-    pub(crate) fn remember(&mut self, sql: &str, statement: Statement) {
+    pub(crate) fn remember(&mut self, sql: &str, statement: Prepared) {
         if self.statements.len() >= STATEMENT_CAPACITY {
             // Evict one: dropping the last handle on a statement closes it
             // on the server.

@@ -145,7 +145,7 @@ impl<B: Backend> Session<B> {
         let log = self.db.statement_log();
         let conn = self.active("copy rows in", true).await?;
         let copy = conn.copy_in::<T, R, _>(&columns, all);
-        let result = logged_as(log, || format!("COPY {table} FROM STDIN"), &[], copy).await;
+        let result = logged_as(log, || format!("COPY {table} FROM STDIN"), &[], || copy).await;
         self.statements += 1;
         let result = self.track(result);
         if result.is_err() {
@@ -229,7 +229,7 @@ impl<B: Backend> Session<B> {
         };
         let conn = self.active("copy rows out", false).await?;
         let copy = async { conn.copy_out(source, format, out).await.map(BytesWritten) };
-        let result = logged_as(log, describe, binds, copy).await.map(|b| b.0);
+        let result = logged_as(log, describe, binds, || copy).await.map(|b| b.0);
         self.statements += 1;
         self.track(result)
     }

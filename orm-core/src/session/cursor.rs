@@ -56,7 +56,7 @@ impl<B: Backend> Session<B> {
         let log = self.db.statement_log();
         let conn = self.active("declare a cursor", false).await?;
         let declare = conn.declare_cursor(&name, sql, binds, scroll);
-        let result = logged(log, sql, binds, declare).await;
+        let result = logged(log, sql, binds, || declare).await;
         self.statements += 1;
         self.track(result)?;
         Ok(CursorId {
@@ -90,7 +90,7 @@ impl<B: Backend> Session<B> {
         let conn = self.active("fetch from a cursor", false).await?;
         let fetch = conn.fetch_cursor(&cursor.name, direction);
         let describe = || format!("FETCH {direction:?} FROM {}", cursor.name);
-        let result = logged_as(log, describe, &[], fetch).await;
+        let result = logged_as(log, describe, &[], || fetch).await;
         self.statements += 1;
         self.track(result)
     }
@@ -106,7 +106,7 @@ impl<B: Backend> Session<B> {
         let conn = self.active("move a cursor", false).await?;
         let moved = conn.move_cursor(&cursor.name, direction);
         let describe = || format!("MOVE {direction:?} IN {}", cursor.name);
-        let result = logged_as(log, describe, &[], moved).await;
+        let result = logged_as(log, describe, &[], || moved).await;
         self.statements += 1;
         self.track(result)
     }
@@ -117,7 +117,7 @@ impl<B: Backend> Session<B> {
         let log = self.db.statement_log();
         let conn = self.active("close a cursor", false).await?;
         let close = conn.close_cursor(&cursor.name);
-        let result = logged_as(log, || format!("CLOSE {}", cursor.name), &[], close).await;
+        let result = logged_as(log, || format!("CLOSE {}", cursor.name), &[], || close).await;
         self.statements += 1;
         self.track(result)
     }

@@ -206,17 +206,19 @@ impl Watch {
     }
 }
 
-/// Runs `run`, the statement `sql` with `binds`, logged as `log` says.
-pub(crate) async fn logged<T: RowCount>(
+/// Runs the future `run` makes, the statement `sql` with `binds`, logged as
+/// `log` says. Made here rather than passed in, so that a statement's
+/// (large) future is moved once fewer on every statement.
+pub(crate) async fn logged<T: RowCount, F: Future<Output = Result<T>>>(
     log: StatementLog,
     sql: &str,
     binds: &[ValueRef<'_>],
-    run: impl Future<Output = Result<T>>,
+    run: impl FnOnce() -> F,
 ) -> Result<T> {
     match log.start(sql, binds) {
-        None => run.await,
+        None => run().await,
         Some(watch) => {
-            let result = run.instrument(watch.span().clone()).await;
+            let result = run().instrument(watch.span().clone()).await;
             watch.finish(sql, Outcome::from(&result));
             result
         }
@@ -226,16 +228,16 @@ pub(crate) async fn logged<T: RowCount>(
 /// Like [`logged`], for a statement whose text the backend writes (a cursor's
 /// `FETCH`, a `COPY`): `describe` gives the text to log, and is called only
 /// when something logs it.
-pub(crate) async fn logged_as<T: RowCount>(
+pub(crate) async fn logged_as<T: RowCount, F: Future<Output = Result<T>>>(
     log: StatementLog,
     describe: impl FnOnce() -> String,
     binds: &[ValueRef<'_>],
-    run: impl Future<Output = Result<T>>,
+    run: impl FnOnce() -> F,
 ) -> Result<T> {
     if log.wanted() {
         logged(log, &describe(), binds, run).await
     } else {
-        run.await
+        run().await
     }
 }
 

@@ -45,7 +45,7 @@ impl<B: Backend> Session<B> {
     pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         let log = self.db.statement_log();
         let conn = self.active("execute a statement", true).await?;
-        let result = logged(log, sql, binds, conn.execute(sql, binds)).await;
+        let result = logged(log, sql, binds, || conn.execute(sql, binds)).await;
         self.statements += 1;
         self.track(result)
     }
@@ -92,9 +92,9 @@ impl<B: Backend> Session<B> {
         let log = self.db.statement_log();
         let conn = self.active("run a query", writes).await?;
         let rows = if select {
-            logged(log, sql, binds, conn.fetch_select(sql, binds)).await
+            logged(log, sql, binds, || conn.fetch_select(sql, binds)).await
         } else {
-            logged(log, sql, binds, conn.fetch_all(sql, binds)).await
+            logged(log, sql, binds, || conn.fetch_all(sql, binds)).await
         };
         self.statements += 1;
         self.track(rows)
@@ -232,7 +232,7 @@ impl<B: Backend> Session<B> {
         refuse_transaction_control(sql)?;
         let log = self.db.statement_log();
         let conn = self.active("run SQL", true).await?;
-        let result = logged(log, sql, &[], conn.batch(sql)).await;
+        let result = logged(log, sql, &[], || conn.batch(sql)).await;
         self.track(result)
     }
 
@@ -241,7 +241,7 @@ impl<B: Backend> Session<B> {
         let log = self.db.statement_log();
         for sql in statements {
             let conn = self.active("run DDL", true).await?;
-            let result = logged(log, sql, &[], conn.batch(sql)).await;
+            let result = logged(log, sql, &[], || conn.batch(sql)).await;
             self.track(result)?;
         }
         Ok(())
