@@ -34,7 +34,9 @@ macro_rules! timed {
         let result = match $conn.query_timeout() {
             None => $work.await,
             Some(limit) => {
-                let outcome = tokio::time::timeout(limit, $work).await;
+                // Boxed: every statement's future would otherwise hold room
+                // for the timer and a second copy of the work.
+                let outcome = Box::pin(tokio::time::timeout(limit, $work)).await;
                 outcome.unwrap_or_else(|_| Err($conn.give_up($operation, limit)))
             }
         };
@@ -250,7 +252,7 @@ impl PgConnection {
         self.note_effects(effects);
         let begin = self.begin_for(select);
         let client = &self.pooled()?.client;
-        let (began, prepared) = with_begin(client, begin.as_ref(), client.prepare(sql)).await;
+        let (began, prepared) = with_begin!(client, begin.as_ref(), client.prepare(sql));
         let prepared = prepared.map_err(|e| self.fail(e));
         if self
             .settle_begin(begin, began, &prepared, replacements)
@@ -288,8 +290,8 @@ impl PgConnection {
             let begin = self.begin_for(select);
             let client = &self.pooled()?.client;
             let params = binds.clone().map(PgBind);
-            let started = client.query_raw(&statement, params);
-            let (began, rows) = with_begin(client, begin.as_ref(), started).await;
+            let (began, rows) =
+                with_begin!(client, begin.as_ref(), client.query_raw(&statement, params));
             let rows = rows.map_err(|e| self.fail_statement(sql, e));
             if !self
                 .settle_begin(begin, began, &rows, &mut replacements)
@@ -323,8 +325,11 @@ impl PgConnection {
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
             let params = binds.iter().copied().map(PgBind);
-            let executed = client.execute_raw(&statement, params);
-            let (began, n) = with_begin(client, begin.as_ref(), executed).await;
+            let (began, n) = with_begin!(
+                client,
+                begin.as_ref(),
+                client.execute_raw(&statement, params)
+            );
             let n = n.map_err(|e| self.fail_statement(sql, e));
             if !self
                 .settle_begin(begin, began, &n, &mut replacements)
@@ -373,7 +378,7 @@ impl PgConnection {
             });
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
-            let (began, done) = with_begin(client, begin.as_ref(), client.batch_execute(sql)).await;
+            let (began, done) = with_begin!(client, begin.as_ref(), client.batch_execute(sql));
             let done = done.map_err(|e| self.fail(e));
             if self
                 .settle_begin(begin, began, &done, &mut replacements)

@@ -45,24 +45,34 @@ use crate::connection::timed;
 use crate::transaction::begin_sql;
 use crate::PgConnection;
 
-/// Awaits `work`, with the `BEGIN` of `begin` (when some) sent just ahead of it in the same
-/// round trip; returns `BEGIN`'s outcome (`Ok` when there was none) and
-/// `work`'s.
-pub(crate) async fn with_begin<T>(
-    client: &Client,
-    begin: Option<&TxOptions>,
-    work: impl Future<Output = T>,
-) -> (std::result::Result<(), tokio_postgres::Error>, T) {
-    match begin {
-        None => (Ok(()), work.await),
-        Some(options) => {
-            let sql = begin_sql(options);
-            // `join` polls `BEGIN` first, so it is queued first. Boxed: once
-            // per transaction, where every statement's future would
-            // otherwise carry the room for `BEGIN`'s and be moved with it.
-            Box::pin(futures_util::future::join(client.batch_execute(&sql), work)).await
+/// Awaits `$work`, with the `BEGIN` of `$begin` (an `Option<&TxOptions>`)
+/// sent just ahead of it in the same round trip when there is one; yields
+/// `BEGIN`'s outcome (`Ok` when there was none) and `$work`'s.
+///
+/// A macro so that the common case, no `BEGIN`, awaits the driver's
+/// future where it is made: a statement's future is a kilobyte, and every
+/// function it passed through would move it (and an `async fn` would hold
+/// it twice, as argument and as the future it awaits).
+macro_rules! with_begin {
+    ($client:expr, $begin:expr, $work:expr) => {
+        match $begin {
+            None => (Ok(()), $work.await),
+            Some(options) => $crate::pipeline::begin_then($client, options, $work).await,
         }
-    }
+    };
+}
+pub(crate) use with_begin;
+
+/// `work` with `options`' `BEGIN` polled first, so queued first. Boxed:
+/// once per transaction, where every statement's future would otherwise
+/// carry the room for `BEGIN`'s.
+pub(crate) fn begin_then<'a, T: Send + 'a>(
+    client: &'a Client,
+    options: &TxOptions,
+    work: impl Future<Output = T> + Send + 'a,
+) -> BoxFuture<'a, (std::result::Result<(), tokio_postgres::Error>, T)> {
+    let sql = begin_sql(options);
+    Box::pin(async move { futures_util::future::join(client.batch_execute(&sql), work).await })
 }
 
 impl PgConnection {
@@ -184,7 +194,7 @@ impl PgConnection {
         loop {
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
-            let (began, ()) = with_begin(client, begin.as_ref(), async {}).await;
+            let (began, ()) = with_begin!(client, begin.as_ref(), async {});
             if !self
                 .settle_begin(begin, began, &Ok(()), &mut replacements)
                 .await?
