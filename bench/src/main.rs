@@ -425,8 +425,14 @@ async fn run_sqlite(options: &Options) -> Result<(Suite, Vec<memory::Measurement
             posts: Vec::new(),
             comments: Vec::new(),
         })?;
+        let rusqlite_url = format!("{url}?executor=rusqlite");
         for mode in ["stream", "vec"] {
             mem.push(memory::measure("SQLite", &url, mode)?);
+            mem.push(memory::measure(
+                "SQLite (rusqlite executor)",
+                &rusqlite_url,
+                mode,
+            )?);
         }
     }
     drop(fixture);
