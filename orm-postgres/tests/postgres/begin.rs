@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
-use orm_postgres::PgConnection;
+use orm_postgres::{PgConnection, Postgres};
 
 use crate::common::{backend_pid, wait_gone, TestDb};
 
@@ -24,13 +24,41 @@ async fn seen_by_server(admin: &mut PgConnection, pid: i32) -> (String, String) 
         .expect("the server process is there")
 }
 
+/// A pooled connection to watch, with table `t` (`x int8`), and a second
+/// connection of the same pool to watch it from, on a schema of their own.
+struct Watched {
+    db: TestDb,
+    pg: Postgres,
+    admin: PgConnection,
+    conn: PgConnection,
+    pid: i32,
+}
+
+async fn watched(name: &str) -> Watched {
+    let db = TestDb::new(name).await;
+    let pg = db.connect("max_connections=2").await;
+    let admin = pg.acquire().await.unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+    Watched {
+        db,
+        pg,
+        admin,
+        conn,
+        pid,
+    }
+}
+
 #[tokio::test]
 async fn begin_reaches_the_server_with_the_first_statement() {
-    let db = TestDb::new("begin_lazy").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        pid,
+        ..
+    } = watched("begin_lazy").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
     assert_eq!(conn.tx_status(), TxStatus::InTransaction);
@@ -83,11 +111,13 @@ async fn the_first_statement_runs_under_the_options_of_begin() {
 
 #[tokio::test]
 async fn a_transaction_that_ran_nothing_ends_without_a_word_to_the_server() {
-    let db = TestDb::new("begin_nothing").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        pg,
+        mut admin,
+        mut conn,
+        pid,
+    } = watched("begin_nothing").await;
     let untouched = ("idle".to_string(), "SELECT pg_backend_pid()".to_string());
 
     conn.begin(&TxOptions::new()).await.unwrap();
@@ -163,12 +193,13 @@ async fn a_begin_whose_statement_future_is_dropped_is_rolled_back_before_reuse()
 
 #[tokio::test]
 async fn a_connection_lost_before_its_begin_was_sent_is_replaced_without_an_error() {
-    let db = TestDb::new("begin_replaced").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        pg,
+        mut admin,
+        mut conn,
+        pid,
+    } = watched("begin_replaced").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
     let killed: Vec<(bool,)> = admin
@@ -198,11 +229,12 @@ async fn a_connection_lost_before_its_begin_was_sent_is_replaced_without_an_erro
 
 #[tokio::test]
 async fn a_connection_lost_inside_its_transaction_is_not_replaced() {
-    let db = TestDb::new("begin_lost_inside").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        ..
+    } = watched("begin_lost_inside").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
     conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
@@ -289,12 +321,13 @@ async fn select_one(conn: &mut PgConnection) {
 
 #[tokio::test]
 async fn a_select_runs_ahead_of_begin_at_read_committed_and_the_first_write_carries_it() {
-    let db = TestDb::new("begin_select_ahead").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    conn.batch("CREATE TABLE t (x int8)").await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        pid,
+        ..
+    } = watched("begin_select_ahead").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
     select_one(&mut conn).await;
@@ -334,11 +367,13 @@ async fn a_select_runs_ahead_of_begin_at_read_committed_and_the_first_write_carr
 
 #[tokio::test]
 async fn a_select_carries_begin_at_repeatable_read_serializable_and_after_a_raw_read() {
-    let db = TestDb::new("begin_select_snapshot").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        pid,
+        ..
+    } = watched("begin_select_snapshot").await;
 
     for options in [
         TxOptions::new().isolation(orm_core::IsolationLevel::RepeatableRead),
@@ -406,11 +441,13 @@ async fn a_select_carries_begin_when_the_connection_defaults_to_a_stricter_isola
 
 #[tokio::test]
 async fn a_select_carries_begin_once_a_setting_was_changed_on_the_lease() {
-    let db = TestDb::new("begin_select_setting").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        pid,
+        ..
+    } = watched("begin_select_setting").await;
 
     // It may have changed the default isolation: reads no longer run ahead.
     conn.set_setting(
@@ -435,11 +472,13 @@ async fn a_select_carries_begin_once_a_setting_was_changed_on_the_lease() {
 
 #[tokio::test]
 async fn a_connection_lost_under_a_select_ahead_of_begin_is_replaced_without_an_error() {
-    let db = TestDb::new("begin_select_replaced").await;
-    let pg = db.connect("max_connections=2").await;
-    let mut admin = pg.acquire().await.unwrap();
-    let mut conn = pg.acquire().await.unwrap();
-    let pid = backend_pid(&mut conn).await;
+    let Watched {
+        db: _db,
+        mut admin,
+        mut conn,
+        pid,
+        ..
+    } = watched("begin_select_replaced").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
     let killed: Vec<(bool,)> = admin
