@@ -7,7 +7,7 @@ use std::time::Duration;
 use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
 use orm_postgres::{PgConnection, Postgres};
 
-use crate::common::{backend_pid, wait_gone, TestDb};
+use crate::common::{backend_pid, terminate, wait_gone, TestDb};
 
 /// What the server says server process `pid` is doing (`idle`, `idle in
 /// transaction`, ...) and the last statement it received.
@@ -202,12 +202,7 @@ async fn a_connection_lost_before_its_begin_was_sent_is_replaced_without_an_erro
     } = watched("begin_replaced").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
-    let killed: Vec<(bool,)> = admin
-        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
-        .await
-        .unwrap();
-    assert_eq!(killed, [(true,)]);
-    wait_gone(&mut admin, pid).await;
+    terminate(&mut admin, pid).await;
 
     // The transaction held nothing yet: it starts again on another
     // connection, and the program sees no error.
@@ -481,12 +476,7 @@ async fn a_connection_lost_under_a_select_ahead_of_begin_is_replaced_without_an_
     } = watched("begin_select_replaced").await;
 
     conn.begin(&TxOptions::new()).await.unwrap();
-    let killed: Vec<(bool,)> = admin
-        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
-        .await
-        .unwrap();
-    assert_eq!(killed, [(true,)]);
-    wait_gone(&mut admin, pid).await;
+    terminate(&mut admin, pid).await;
 
     select_one(&mut conn).await;
     assert_eq!(conn.tx_status(), TxStatus::InTransaction);

@@ -146,6 +146,17 @@ pub struct Person {
     pub karma: i32,
 }
 
+/// Ends server process `pid` from `admin`'s connection and waits until the
+/// server has let it go.
+pub async fn terminate(admin: &mut PgConnection, pid: i32) {
+    let killed: Vec<(bool,)> = admin
+        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
+        .await
+        .unwrap();
+    assert_eq!(killed, [(true,)]);
+    wait_gone(admin, pid).await;
+}
+
 impl Person {
     pub fn new(name: &str, karma: i32) -> Person {
         Person {

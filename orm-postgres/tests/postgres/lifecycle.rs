@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use orm_core::{Backend, Connection, Error, TxStatus, ValueRef};
 use orm_postgres::{PgConnection, Postgres};
 
-use crate::common::{backend_pid, wait_gone, TestDb};
+use crate::common::{backend_pid, terminate, wait_gone, TestDb};
 
 /// Whether `conn` is inside a transaction, asked two ways: has it a
 /// transaction id (our inserts assign one), and do two statements share a
@@ -158,12 +158,7 @@ async fn a_connection_killed_by_the_server_is_not_reused() {
     let mut killer = pg.acquire().await.unwrap();
     let mut victim = pg.acquire().await.unwrap();
     let pid = backend_pid(&mut victim).await;
-    let killed: Vec<(bool,)> = killer
-        .fetch_all("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
-        .await
-        .unwrap();
-    assert_eq!(killed, [(true,)]);
-    wait_gone(&mut killer, pid).await;
+    terminate(&mut killer, pid).await;
     let err = victim.execute("SELECT 1", &[]).await.unwrap_err();
     assert!(
         matches!(&err, Error::ConnectionLost { .. } | Error::Database { .. }),
