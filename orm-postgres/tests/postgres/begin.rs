@@ -7,7 +7,7 @@ use std::time::Duration;
 use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
 use orm_postgres::{PgConnection, Postgres};
 
-use crate::common::{backend_pid, terminate, wait_gone, TestDb};
+use crate::common::{backend_pid, terminate, TestDb};
 
 /// What the server says server process `pid` is doing (`idle`, `idle in
 /// transaction`, ...) and the last statement it received.
@@ -27,7 +27,7 @@ async fn seen_by_server(admin: &mut PgConnection, pid: i32) -> (String, String) 
 /// A pooled connection to watch, with table `t` (`x int8`), and a second
 /// connection of the same pool to watch it from, on a schema of their own.
 struct Watched {
-    db: TestDb,
+    _db: TestDb,
     pg: Postgres,
     admin: PgConnection,
     conn: PgConnection,
@@ -42,7 +42,7 @@ async fn watched(name: &str) -> Watched {
     conn.batch("CREATE TABLE t (x int8)").await.unwrap();
     let pid = backend_pid(&mut conn).await;
     Watched {
-        db,
+        _db: db,
         pg,
         admin,
         conn,
@@ -52,33 +52,27 @@ async fn watched(name: &str) -> Watched {
 
 #[tokio::test]
 async fn begin_reaches_the_server_with_the_first_statement() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        pid,
-        ..
-    } = watched("begin_lazy").await;
+    let mut w = watched("begin_lazy").await;
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    assert_eq!(w.conn.tx_status(), TxStatus::InTransaction);
     // Nothing sent yet: the server still sees the last statement, idle.
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle".to_string(), "SELECT pg_backend_pid()".to_string())
     );
 
-    let one: Vec<(i32,)> = conn.fetch_all("SELECT 1", &[]).await.unwrap();
+    let one: Vec<(i32,)> = w.conn.fetch_all("SELECT 1", &[]).await.unwrap();
     assert_eq!(one, [(1,)]);
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle in transaction".to_string(), "SELECT 1".to_string())
     );
 
-    conn.commit().await.unwrap();
-    assert_eq!(conn.tx_status(), TxStatus::Idle);
+    w.conn.commit().await.unwrap();
+    assert_eq!(w.conn.tx_status(), TxStatus::Idle);
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle".to_string(), "COMMIT".to_string())
     );
 }
@@ -111,32 +105,26 @@ async fn the_first_statement_runs_under_the_options_of_begin() {
 
 #[tokio::test]
 async fn a_transaction_that_ran_nothing_ends_without_a_word_to_the_server() {
-    let Watched {
-        db: _db,
-        pg,
-        mut admin,
-        mut conn,
-        pid,
-    } = watched("begin_nothing").await;
+    let mut w = watched("begin_nothing").await;
     let untouched = ("idle".to_string(), "SELECT pg_backend_pid()".to_string());
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    conn.commit().await.unwrap();
-    assert_eq!(conn.tx_status(), TxStatus::Idle);
-    conn.begin(&TxOptions::serializable()).await.unwrap();
-    conn.rollback().await.unwrap();
-    assert_eq!(conn.tx_status(), TxStatus::Idle);
-    assert_eq!(seen_by_server(&mut admin, pid).await, untouched);
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    w.conn.commit().await.unwrap();
+    assert_eq!(w.conn.tx_status(), TxStatus::Idle);
+    w.conn.begin(&TxOptions::serializable()).await.unwrap();
+    w.conn.rollback().await.unwrap();
+    assert_eq!(w.conn.tx_status(), TxStatus::Idle);
+    assert_eq!(seen_by_server(&mut w.admin, w.pid).await, untouched);
 
     // Dropped with its BEGIN unsent, it goes back to the pool at once, as
     // an idle one does: no rollback on the way.
-    conn.begin(&TxOptions::new()).await.unwrap();
-    drop(conn);
-    assert_eq!(pg.pool_status().idle, 1);
-    let mut again = pg.acquire().await.unwrap();
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    drop(w.conn);
+    assert_eq!(w.pg.pool_status().idle, 1);
+    let mut again = w.pg.acquire().await.unwrap();
     assert_eq!(again.tx_status(), TxStatus::Idle);
-    assert_eq!(seen_by_server(&mut admin, pid).await, untouched);
-    assert_eq!(backend_pid(&mut again).await, pid);
+    assert_eq!(seen_by_server(&mut w.admin, w.pid).await, untouched);
+    assert_eq!(backend_pid(&mut again).await, w.pid);
 }
 
 #[tokio::test]
@@ -193,61 +181,54 @@ async fn a_begin_whose_statement_future_is_dropped_is_rolled_back_before_reuse()
 
 #[tokio::test]
 async fn a_connection_lost_before_its_begin_was_sent_is_replaced_without_an_error() {
-    let Watched {
-        db: _db,
-        pg,
-        mut admin,
-        mut conn,
-        pid,
-    } = watched("begin_replaced").await;
+    let mut w = watched("begin_replaced").await;
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    terminate(&mut admin, pid).await;
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    terminate(&mut w.admin, w.pid).await;
 
     // The transaction held nothing yet: it starts again on another
     // connection, and the program sees no error.
-    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
-    let replacement = backend_pid(&mut conn).await;
-    assert_ne!(replacement, pid);
+    w.conn
+        .execute("INSERT INTO t VALUES (1)", &[])
+        .await
+        .unwrap();
+    let replacement = backend_pid(&mut w.conn).await;
+    assert_ne!(replacement, w.pid);
     assert_eq!(
-        seen_by_server(&mut admin, replacement).await.0,
+        seen_by_server(&mut w.admin, replacement).await.0,
         "idle in transaction"
     );
-    conn.commit().await.unwrap();
-    let rows: Vec<(i64,)> = admin
+    w.conn.commit().await.unwrap();
+    let rows: Vec<(i64,)> = w
+        .admin
         .fetch_all("SELECT count(*) FROM t", &[])
         .await
         .unwrap();
     assert_eq!(rows, [(1,)]);
-    assert_eq!(pg.pool_status().size, 2);
+    assert_eq!(w.pg.pool_status().size, 2);
 }
 
 #[tokio::test]
 async fn a_connection_lost_inside_its_transaction_is_not_replaced() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        ..
-    } = watched("begin_lost_inside").await;
+    let mut w = watched("begin_lost_inside").await;
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
-    let pid = backend_pid(&mut conn).await;
-    admin
-        .execute("SELECT pg_terminate_backend($1)", &[ValueRef::I32(pid)])
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    w.conn
+        .execute("INSERT INTO t VALUES (1)", &[])
         .await
         .unwrap();
-    wait_gone(&mut admin, pid).await;
+    terminate(&mut w.admin, w.pid).await;
 
     // The insert went with the connection: that must be said, not hidden.
-    let err = conn
+    let err = w
+        .conn
         .execute("INSERT INTO t VALUES (2)", &[])
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
-    conn.rollback().await.unwrap();
-    let rows: Vec<(i64,)> = admin
+    w.conn.rollback().await.unwrap();
+    let rows: Vec<(i64,)> = w
+        .admin
         .fetch_all("SELECT count(*) FROM t", &[])
         .await
         .unwrap();
@@ -316,83 +297,75 @@ async fn select_one(conn: &mut PgConnection) {
 
 #[tokio::test]
 async fn a_select_runs_ahead_of_begin_at_read_committed_and_the_first_write_carries_it() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        pid,
-        ..
-    } = watched("begin_select_ahead").await;
+    let mut w = watched("begin_select_ahead").await;
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    select_one(&mut conn).await;
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    select_one(&mut w.conn).await;
     // The read ran on its own: no transaction on the server yet.
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle".to_string(), "SELECT 1".to_string())
     );
-    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
+    assert_eq!(w.conn.tx_status(), TxStatus::InTransaction);
 
-    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    w.conn
+        .execute("INSERT INTO t VALUES (1)", &[])
+        .await
+        .unwrap();
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         (
             "idle in transaction".to_string(),
             "INSERT INTO t VALUES (1)".to_string()
         )
     );
     // Later reads are inside the transaction and see its write.
-    let rows: Vec<(i64,)> = conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
+    let rows: Vec<(i64,)> = w.conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
     assert_eq!(rows, [(1,)]);
-    conn.rollback().await.unwrap();
-    let rows: Vec<(i64,)> = conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
+    w.conn.rollback().await.unwrap();
+    let rows: Vec<(i64,)> = w.conn.fetch_select("SELECT x FROM t", &[]).await.unwrap();
     assert_eq!(rows, [], "the write was rolled back with its transaction");
 
     // A transaction that only read ends without a word to the server.
-    conn.begin(&TxOptions::new().isolation(orm_core::IsolationLevel::ReadCommitted))
+    w.conn
+        .begin(&TxOptions::new().isolation(orm_core::IsolationLevel::ReadCommitted))
         .await
         .unwrap();
-    select_one(&mut conn).await;
-    conn.commit().await.unwrap();
+    select_one(&mut w.conn).await;
+    w.conn.commit().await.unwrap();
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle".to_string(), "SELECT 1".to_string())
     );
 }
 
 #[tokio::test]
 async fn a_select_carries_begin_at_repeatable_read_serializable_and_after_a_raw_read() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        pid,
-        ..
-    } = watched("begin_select_snapshot").await;
+    let mut w = watched("begin_select_snapshot").await;
 
     for options in [
         TxOptions::new().isolation(orm_core::IsolationLevel::RepeatableRead),
         TxOptions::serializable(),
     ] {
-        conn.begin(&options).await.unwrap();
-        select_one(&mut conn).await;
+        w.conn.begin(&options).await.unwrap();
+        select_one(&mut w.conn).await;
         assert_eq!(
-            seen_by_server(&mut admin, pid).await,
+            seen_by_server(&mut w.admin, w.pid).await,
             ("idle in transaction".to_string(), "SELECT 1".to_string()),
             "{options:?}: the snapshot is the transaction's, taken by its first read"
         );
-        conn.commit().await.unwrap();
+        w.conn.commit().await.unwrap();
     }
 
     // SQL orm did not build may do anything: it always carries the BEGIN.
-    conn.begin(&TxOptions::new()).await.unwrap();
-    let one: Vec<(i32,)> = conn.fetch_all("SELECT 2", &[]).await.unwrap();
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    let one: Vec<(i32,)> = w.conn.fetch_all("SELECT 2", &[]).await.unwrap();
     assert_eq!(one, [(2,)]);
     assert_eq!(
-        seen_by_server(&mut admin, pid).await,
+        seen_by_server(&mut w.admin, w.pid).await,
         ("idle in transaction".to_string(), "SELECT 2".to_string())
     );
-    conn.commit().await.unwrap();
+    w.conn.commit().await.unwrap();
 }
 
 #[tokio::test]
@@ -436,51 +409,41 @@ async fn a_select_carries_begin_when_the_connection_defaults_to_a_stricter_isola
 
 #[tokio::test]
 async fn a_select_carries_begin_once_a_setting_was_changed_on_the_lease() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        pid,
-        ..
-    } = watched("begin_select_setting").await;
+    let mut w = watched("begin_select_setting").await;
 
     // It may have changed the default isolation: reads no longer run ahead.
-    conn.set_setting(
-        "default_transaction_isolation",
-        "repeatable read",
-        orm_core::SettingScope::Connection,
-    )
-    .await
-    .unwrap();
-    conn.begin(&TxOptions::new()).await.unwrap();
-    let level: Vec<(String,)> = conn
+    w.conn
+        .set_setting(
+            "default_transaction_isolation",
+            "repeatable read",
+            orm_core::SettingScope::Connection,
+        )
+        .await
+        .unwrap();
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    let level: Vec<(String,)> = w
+        .conn
         .fetch_select("SELECT current_setting('transaction_isolation')", &[])
         .await
         .unwrap();
     assert_eq!(level, [("repeatable read".to_string(),)]);
     assert_eq!(
-        seen_by_server(&mut admin, pid).await.0,
+        seen_by_server(&mut w.admin, w.pid).await.0,
         "idle in transaction"
     );
-    conn.commit().await.unwrap();
+    w.conn.commit().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_connection_lost_under_a_select_ahead_of_begin_is_replaced_without_an_error() {
-    let Watched {
-        db: _db,
-        mut admin,
-        mut conn,
-        pid,
-        ..
-    } = watched("begin_select_replaced").await;
+    let mut w = watched("begin_select_replaced").await;
 
-    conn.begin(&TxOptions::new()).await.unwrap();
-    terminate(&mut admin, pid).await;
+    w.conn.begin(&TxOptions::new()).await.unwrap();
+    terminate(&mut w.admin, w.pid).await;
 
-    select_one(&mut conn).await;
-    assert_eq!(conn.tx_status(), TxStatus::InTransaction);
-    let replacement = backend_pid(&mut conn).await;
-    assert_ne!(replacement, pid);
-    conn.commit().await.unwrap();
+    select_one(&mut w.conn).await;
+    assert_eq!(w.conn.tx_status(), TxStatus::InTransaction);
+    let replacement = backend_pid(&mut w.conn).await;
+    assert_ne!(replacement, w.pid);
+    w.conn.commit().await.unwrap();
 }
