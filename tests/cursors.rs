@@ -209,3 +209,25 @@ both!(async fn a_failing_cursor_query_fails_the_transaction_like_any_statement(d
     s.rollback().await?;
     Ok(())
 });
+
+both!(params = "pool_size=1", async fn a_cursor_whose_query_changes_a_setting_does_not_leak_it(db, kind) {
+    let before = match kind {
+        Kind::Postgres => db.session().setting("application_name").await?,
+        Kind::Sqlite => String::new(),
+    };
+    let mut s = db.session();
+    let declared = s
+        .raw("SELECT set_config('application_name', 'leaky', false)")
+        .cursor::<(String,)>()
+        .await;
+    if kind == Kind::Sqlite {
+        refused_on_sqlite(declared, &s);
+        return Ok(());
+    }
+    let cursor = declared?;
+    // The query runs as the cursor is fetched: the setting changes then.
+    assert_eq!(cursor.fetch(&mut s, 1).await?, [("leaky".to_string(),)]);
+    s.commit().await?;
+    assert_eq!(db.session().setting("application_name").await?, before);
+    Ok(())
+});

@@ -18,6 +18,7 @@ use tokio_postgres::RowStream;
 
 use crate::bind::{self, PgBind};
 use crate::connection::timed;
+use crate::settings::changes_session_settings;
 use crate::{PgConnection, PgDialect, PgRow};
 
 /// Writes `direction` as `FETCH` and `MOVE` take it.
@@ -86,6 +87,12 @@ impl PgConnection {
         sql.push_str(if scroll { " SCROLL" } else { " NO SCROLL" });
         sql.push_str(" CURSOR WITHOUT HOLD FOR ");
         sql.push_str(query);
+        // The query runs as the cursor is fetched: whatever it changes
+        // beyond the transaction is cleaned up before the connection goes
+        // back to the pool, as for any statement.
+        if changes_session_settings(query) {
+            self.settings_changed = true;
+        }
         self.execute_once(&sql, binds).await.map(drop)
     }
 
