@@ -107,19 +107,11 @@ impl SelectTree {
             return;
         }
         let tables = std::iter::once(self.table).chain(self.joins.iter().map(|j| j.table));
-        let mut first = true;
-        for table in tables {
-            for col in table.columns {
-                if !first {
-                    sink.sql(", ");
-                }
-                first = false;
-                if q {
-                    sink.ident(table.name);
-                    sink.sql(".");
-                }
-                sink.ident(col.name);
+        for (i, table) in tables.enumerate() {
+            if i > 0 {
+                sink.sql(", ");
             }
+            sink.all_columns(table, q);
         }
     }
 

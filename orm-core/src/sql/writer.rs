@@ -1,6 +1,7 @@
 //! Token sinks: the SQL text writer and the shape-key writer.
 
 use crate::sql::Dialect;
+use crate::table::TableMeta;
 use crate::value::ValueRef;
 
 /// Receives the tokens of a rendered query.
@@ -17,6 +18,22 @@ pub trait Sink<'q> {
     fn ident(&mut self, name: &'static str);
     /// A bound value; the dialect writes its placeholder.
     fn bind(&mut self, value: ValueRef<'q>);
+
+    /// Every column of `table`, in order, separated by `, `, each written
+    /// `"table"."column"` when `qualified`. A key writer records the table
+    /// alone: its columns are fixed, and the list is long.
+    fn all_columns(&mut self, table: &'static TableMeta, qualified: bool) {
+        for (i, col) in table.columns.iter().enumerate() {
+            if i > 0 {
+                self.sql(", ");
+            }
+            if qualified {
+                self.ident(table.name);
+                self.sql(".");
+            }
+            self.ident(col.name);
+        }
+    }
 }
 
 /// Writes SQL text and collects binds.
@@ -59,8 +76,10 @@ impl<'q> Sink<'q> for SqlWriter<'_, 'q> {
 /// Records the token stream as words. A fragment or identifier is its
 /// address (nonzero) packed with its length and kind into one word when they
 /// fit (addresses below 2^48, lengths below 2^15), else the word 1 followed
-/// by the address and the tagged length; a bind is a 0. No packed word is 0
-/// or 1, so the words read back one way only.
+/// by the address and the tagged length; a bind is a 0; all the columns of a
+/// table ([`Sink::all_columns`]) are the word 2, the table's address and
+/// whether they are qualified. No packed word is 0, 1 or 2, so the words
+/// read back one way only.
 pub(crate) struct KeyWriter<'d, 'q> {
     dialect: &'d dyn Dialect,
     pub(crate) key: Vec<usize>,
@@ -106,6 +125,13 @@ impl<'q> Sink<'q> for KeyWriter<'_, 'q> {
     fn bind(&mut self, value: ValueRef<'q>) {
         self.key.push(0);
         self.binds.push(value);
+    }
+    fn all_columns(&mut self, table: &'static TableMeta, qualified: bool) {
+        self.key.extend([
+            2,
+            std::ptr::from_ref(table) as usize,
+            usize::from(qualified),
+        ]);
     }
 }
 
@@ -154,6 +180,32 @@ mod tests {
         assert_ne!(a, key(&[(text, true)]), "a fragment is not an identifier");
         assert_ne!(a, key(&[(short, false)]), "a prefix is another token");
         assert_eq!(a[1], 0);
+    }
+
+    #[test]
+    fn all_columns_are_one_table_in_the_key_and_every_column_in_the_sql() {
+        use crate::table::{ColumnMeta, TableMeta};
+        use crate::value::SqlType;
+        static COLUMNS: [ColumnMeta; 2] = [
+            ColumnMeta::new("id", SqlType::I64),
+            ColumnMeta::new("name", SqlType::Text),
+        ];
+        static USERS: TableMeta = TableMeta::new("users", "User", &COLUMNS, &[0], Some(0));
+        static PEOPLE: TableMeta = TableMeta::new("people", "Person", &COLUMNS, &[0], Some(0));
+        let columns = |table: &'static TableMeta, qualified: bool| {
+            let mut key = KeyWriter::with_capacity(&Plain, 0, 0);
+            key.all_columns(table, qualified);
+            let mut sql = SqlWriter::new(&Plain);
+            sql.all_columns(table, qualified);
+            (key.key, sql.sql)
+        };
+        let (key, sql) = columns(&USERS, false);
+        assert_eq!(key, [2, std::ptr::from_ref(&USERS) as usize, 0]);
+        assert_eq!(sql, "\"id\", \"name\"");
+        let (qualified_key, qualified_sql) = columns(&USERS, true);
+        assert_ne!(qualified_key, key);
+        assert_eq!(qualified_sql, "\"users\".\"id\", \"users\".\"name\"");
+        assert_ne!(columns(&PEOPLE, false).0, key, "another table, another key");
     }
 
     #[test]
