@@ -22,6 +22,8 @@ impl Drop for SqliteConn {
             return;
         };
         let status = match (self.discarded, self.in_memory) {
+            // A BEGIN never sent opened nothing.
+            (false, _) if self.pending_begin.is_some() => TxStatus::Idle,
             (false, _) => self.status,
             (true, true) => TxStatus::Unknown,
             (true, false) => {
