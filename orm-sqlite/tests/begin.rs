@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::memory;
+use common::{assert_not_in_transaction, memory};
 use orm_core::{Backend, Connection, Error, TxOptions, TxStatus, ValueRef};
 use orm_sqlite::{Sqlite, SqliteConn};
 
@@ -32,12 +32,6 @@ async fn xs(conn: &mut SqliteConn) -> Vec<i64> {
         .await
         .unwrap();
     rows.into_iter().map(|r| r.0).collect()
-}
-
-/// BEGIN succeeds only outside a transaction.
-async fn assert_not_in_transaction(conn: &mut SqliteConn) {
-    conn.batch("BEGIN").await.unwrap();
-    conn.batch("ROLLBACK").await.unwrap();
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::memory;
+use common::{assert_not_in_transaction, memory};
 use orm_core::{Backend, Connection, TxStatus, ValueRef};
 use orm_sqlite::{Sqlite, SqliteConn};
 
@@ -20,12 +20,6 @@ async fn lines(conn: &mut SqliteConn) -> Vec<String> {
         .await
         .unwrap();
     rows.into_iter().map(|r| r.0).collect()
-}
-
-/// BEGIN succeeds only outside a transaction.
-async fn assert_not_in_transaction(conn: &mut SqliteConn) {
-    conn.batch("BEGIN").await.unwrap();
-    conn.batch("ROLLBACK").await.unwrap();
 }
 
 #[tokio::test]
