@@ -14,7 +14,6 @@ use orm_core::{
     Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
-use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
 
 use crate::bind::bind_all;
@@ -43,7 +42,7 @@ use crate::stream::Generator;
 /// connection's worker thread, so nothing can still be in flight once the
 /// `ROLLBACK` has run.
 pub struct SqliteConn {
-    pub(crate) conn: Option<PoolConnection<sqlx::Sqlite>>,
+    pub(crate) conn: Option<crate::pool::Object>,
     pub(crate) status: TxStatus,
     pub(crate) discarded: bool,
     /// The connection is an in-memory database of its own.
@@ -80,7 +79,7 @@ impl fmt::Debug for SqliteConn {
 
 impl SqliteConn {
     pub(crate) fn new(
-        conn: PoolConnection<sqlx::Sqlite>,
+        conn: crate::pool::Object,
         in_memory: bool,
         query_timeout: Option<Duration>,
     ) -> Self {
