@@ -129,18 +129,8 @@ impl Sqlite {
         }
 
         let acquire_timeout = options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT);
-        // An in-memory database lives as long as its one connection, which
-        // the pool never closes by itself (no idle timeout, no lifetime).
-        let max_size = if params.in_memory {
-            1
-        } else {
-            options.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)
-        };
-        if max_size == 0 {
-            return Err(invalid("`max_connections` must be at least 1".into()));
-        }
         let pool = Pool::builder(Manager { options: connect })
-            .max_size(max_size)
+            .max_size(params.pool_size(options).map_err(invalid)?)
             .build()
             .map_err(|e| invalid(e.to_string()))?;
         // One connection now, to make sure the database can be used.
@@ -254,6 +244,21 @@ impl UrlParams {
             ));
         }
         Ok(params)
+    }
+
+    /// How many connections the pool of either executor holds at most. An
+    /// in-memory database lives as long as its one connection, which the
+    /// pool never closes by itself (no idle timeout, no lifetime).
+    pub(crate) fn pool_size(&self, options: &ConnectOptions) -> std::result::Result<usize, String> {
+        let max_size = if self.in_memory {
+            1
+        } else {
+            options.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)
+        };
+        if max_size == 0 {
+            return Err("`max_connections` must be at least 1".into());
+        }
+        Ok(max_size)
     }
 
     /// A parameter only sqlx understands (`cache`, `immutable`, `vfs`), if any.
