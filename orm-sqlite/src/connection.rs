@@ -14,7 +14,6 @@ use orm_core::{
     Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
-use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
 
 use crate::bind::bind_all;
@@ -43,7 +42,7 @@ use crate::stream::Generator;
 /// connection's worker thread, so nothing can still be in flight once the
 /// `ROLLBACK` has run.
 pub struct SqliteConn {
-    pub(crate) conn: Option<PoolConnection<sqlx::Sqlite>>,
+    pub(crate) conn: Option<crate::pool::Object>,
     pub(crate) status: TxStatus,
     pub(crate) discarded: bool,
     /// The connection is an in-memory database of its own.
@@ -60,6 +59,11 @@ pub struct SqliteConn {
     /// Pragmas changed by `set_setting`, with the values to restore before
     /// the connection goes back to the pool.
     pub(crate) restore: Vec<(String, String)>,
+    /// A deferred `BEGIN` not sent yet: it goes to sqlx's worker with the
+    /// transaction's first statement, in one call (see
+    /// `SqliteConn::begin_transaction`). The status is `InTransaction`
+    /// meanwhile, though no transaction is open yet.
+    pub(crate) pending_begin: Option<&'static str>,
 }
 
 impl fmt::Debug for SqliteConn {
@@ -68,13 +72,14 @@ impl fmt::Debug for SqliteConn {
             .field("tx_status", &self.status)
             .field("discarded", &self.discarded)
             .field("in_memory", &self.in_memory)
+            .field("begin_pending", &self.pending_begin.is_some())
             .finish()
     }
 }
 
 impl SqliteConn {
     pub(crate) fn new(
-        conn: PoolConnection<sqlx::Sqlite>,
+        conn: crate::pool::Object,
         in_memory: bool,
         query_timeout: Option<Duration>,
     ) -> Self {
@@ -88,6 +93,7 @@ impl SqliteConn {
             reading: false,
             query_timeout,
             restore: Vec::new(),
+            pending_begin: None,
         }
     }
 
@@ -162,6 +168,9 @@ impl Connection for SqliteConn {
     }
 
     fn set_tx_status(&mut self, status: TxStatus) {
+        if status != TxStatus::InTransaction {
+            self.pending_begin = None;
+        }
         self.status = status;
     }
 
@@ -190,6 +199,7 @@ impl Connection for SqliteConn {
     }
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
+        self.send_pending_begin().await?;
         self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
         let (timeout, conn, discarded) = self.parts()?;
@@ -204,15 +214,31 @@ impl Connection for SqliteConn {
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
-        let query = bind_all(sql, binds)?;
+        let carried = self.carrying_begin(sql).await?;
+        let query = bind_all(carried.as_deref().unwrap_or(sql), binds)?;
         self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
+        let began = self.carry_begin(carried.is_some());
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
-            let done = query.execute(conn).await.map_err(from_sqlx)?;
-            Ok(done.rows_affected())
+            if !began {
+                let done = query.execute(conn).await.map_err(from_sqlx)?;
+                return Ok(done.rows_affected());
+            }
+            // sqlx sums the rows affected of every statement, and SQLite's
+            // count after `BEGIN` is the previous statement's: the last
+            // statement's alone is the answer.
+            let mut steps = conn.fetch_many(query);
+            let mut affected = 0;
+            while let Some(step) = steps.try_next().await.map_err(from_sqlx)? {
+                if let sqlx::Either::Left(done) = step {
+                    affected = done.rows_affected();
+                }
+            }
+            Ok(affected)
         })
         .await;
+        self.carried_begin(began, &result);
         Self::after_statement(waits, result)
     }
 
@@ -221,9 +247,11 @@ impl Connection for SqliteConn {
         sql: &'a str,
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
-        let query = bind_all(sql, binds)?;
+        let carried = self.carrying_begin(sql).await?;
+        let query = bind_all(carried.as_deref().unwrap_or(sql), binds)?;
         self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
+        let began = self.carry_begin(carried.is_some());
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a query", async {
             let mut rows = query.fetch(conn);
@@ -234,6 +262,7 @@ impl Connection for SqliteConn {
             Ok(out)
         })
         .await;
+        self.carried_begin(began, &result);
         Self::after_statement(waits, result)
     }
 
@@ -245,6 +274,10 @@ impl Connection for SqliteConn {
         // A read: it never needs the write lock.
         let _ = self.before_statement(&sql);
         Box::pin(Generator::new(move |tx| async move {
+            if let Err(e) = self.send_pending_begin().await {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
             self.remember_pragmas(&sql).await;
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
             let query = match bind_all(&sql, &refs) {
@@ -394,5 +427,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(conn.raw().unwrap().cached_statements_size(), before + 2);
+    }
+
+    #[tokio::test]
+    async fn a_deferred_begin_is_prepared_with_the_first_statement() {
+        let options = ConnectOptions::parse("sqlite::memory:").unwrap();
+        let db = Sqlite::connect(&options).await.unwrap();
+        let mut conn = db.acquire().await.unwrap();
+        let before = conn.raw().unwrap().cached_statements_size();
+        conn.begin(&orm_core::TxOptions::new()).await.unwrap();
+        for n in 0..2 {
+            let rows: Vec<(i64,)> = conn
+                .fetch_all("SELECT ? + 1", &[ValueRef::I64(n)])
+                .await
+                .unwrap();
+            assert_eq!(rows, vec![(n + 1,)]);
+        }
+        conn.commit().await.unwrap();
+        // `BEGIN; SELECT ? + 1` (one call to the worker), the statement
+        // alone, and `COMMIT`.
+        assert_eq!(conn.raw().unwrap().cached_statements_size(), before + 3);
     }
 }

@@ -68,7 +68,10 @@
 //!   [`LockMode`](orm_core::LockMode) says (a session picks `IMMEDIATE`
 //!   when its transaction's first statement writes), and a read-only
 //!   transaction turns `PRAGMA query_only` on until it ends; any isolation
-//!   level is met, SQLite being serializable. The [`SqliteConn`] records the
+//!   level is met, SQLite being serializable. On the sqlx executor a plain
+//!   (deferred) `BEGIN` is sent with the transaction's first statement, in
+//!   the same call to the worker; a transaction that ran nothing sends
+//!   nothing. The [`SqliteConn`] records the
 //!   outcome, and marks its state unknown when raw SQL holds transaction
 //!   control. A
 //!   connection dropped outside a transaction goes back to the pool; one

@@ -4,10 +4,11 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
+use deadpool::managed::{self, Metrics, RecycleResult};
 use orm_core::{Backend, ConnectOptions, Dialect, Error, PoolStatus, Result, Scheme};
 use percent_encoding::percent_decode_str;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::ConnectOptions as _;
 
 use crate::connection::SqliteConn;
 use crate::error::from_acquire;
@@ -41,10 +42,58 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 100;
 /// the next lease opens a new, empty one.
 #[derive(Debug, Clone)]
 pub struct Sqlite {
-    pool: SqlitePool,
+    pool: Pool,
     acquire_timeout: Duration,
     in_memory: bool,
     query_timeout: Option<Duration>,
+}
+
+/// Opens sqlx connections for the pool.
+///
+/// The pool is deadpool's, not sqlx's: sqlx's pool pings every connection
+/// given back to it, a hop to the connection's worker thread at the end of
+/// every session. A connection comes back here only outside any
+/// transaction (see [`SqliteConn`]), and a lost one is discarded by the
+/// statement that finds it lost.
+#[derive(Debug)]
+pub(crate) struct Manager {
+    options: SqliteConnectOptions,
+}
+
+impl managed::Manager for Manager {
+    type Type = sqlx::SqliteConnection;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> std::result::Result<sqlx::SqliteConnection, sqlx::Error> {
+        self.options.connect().await
+    }
+
+    async fn recycle(
+        &self,
+        _: &mut sqlx::SqliteConnection,
+        _: &Metrics,
+    ) -> RecycleResult<sqlx::Error> {
+        Ok(())
+    }
+}
+
+type Pool = managed::Pool<Manager>;
+/// A connection leased from the pool.
+pub(crate) type Object = managed::Object<Manager>;
+
+/// Takes `object` out of the pool for good and closes it.
+pub(crate) fn close(object: Object) {
+    drop(managed::Object::take(object));
+}
+
+/// Leases a connection from `pool`, waiting up to `timeout`.
+async fn lease(pool: &Pool, timeout: Duration) -> std::result::Result<Object, sqlx::Error> {
+    match tokio::time::timeout(timeout, pool.get()).await {
+        Ok(Ok(object)) => Ok(object),
+        Ok(Err(managed::PoolError::Backend(e))) => Err(e),
+        Ok(Err(managed::PoolError::Timeout(_))) | Err(_) => Err(sqlx::Error::PoolTimedOut),
+        Ok(Err(_)) => Err(sqlx::Error::PoolClosed),
+    }
 }
 
 impl Sqlite {
@@ -80,31 +129,15 @@ impl Sqlite {
         }
 
         let acquire_timeout = options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .acquire_timeout(acquire_timeout)
-            // Connections are checked by the state they are returned in, not
-            // by a round trip at every checkout.
-            .test_before_acquire(false)
-            // Not 1 for memory either: sqlx spawns a task whenever a
-            // connection of a pool with a minimum is dropped, which panics
-            // outside a runtime. With no idle timeout and no lifetime, the
-            // memory pool keeps its one connection open all the same.
-            .min_connections(0);
-        let pool = if params.in_memory {
-            pool.max_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            let max = options.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
-            if max == 0 {
-                return Err(invalid("`max_connections` must be at least 1".into()));
-            }
-            pool.max_connections(u32::try_from(max).unwrap_or(u32::MAX))
-        };
-        let pool = pool.connect_with(connect).await.map_err(|e| match e {
+        let pool = Pool::builder(Manager { options: connect })
+            .max_size(params.pool_size(options).map_err(invalid)?)
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        // One connection now, to make sure the database can be used.
+        drop(lease(&pool, acquire_timeout).await.map_err(|e| match e {
             sqlx::Error::Configuration(reason) => invalid(reason.to_string()),
             other => from_acquire(other, acquire_timeout),
-        })?;
+        })?);
         Ok(Sqlite {
             pool,
             acquire_timeout,
@@ -135,50 +168,32 @@ impl Backend for Sqlite {
         let in_memory = self.in_memory;
         let query_timeout = self.query_timeout;
         async move {
-            let conn = pool.acquire().await.map_err(|e| from_acquire(e, timeout))?;
+            let conn = lease(&pool, timeout)
+                .await
+                .map_err(|e| from_acquire(e, timeout))?;
             Ok(SqliteConn::new(conn, in_memory, query_timeout))
         }
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let size = self.pool.size() as usize;
+        let status = self.pool.status();
         PoolStatus {
-            max_size: self.pool.options().get_max_connections() as usize,
-            size,
-            idle: idle(&self.pool, size),
+            max_size: status.max_size,
+            size: status.size,
+            idle: status.available,
         }
     }
 
     /// Closes the pool: idle connections now, leased ones as they come
     /// back (without waiting for them).
     fn close(&self) -> impl Future<Output = ()> + Send {
-        let pool = self.pool.clone();
-        async move {
-            let size = pool.size() as usize;
-            let leased = size > idle(&pool, size);
-            if leased {
-                // sqlx's close marks the pool closed when called, then
-                // closes the idle connections and waits for every leased
-                // one: let that part run on its own.
-                drop(pool.close());
-                let closing = pool.clone();
-                drop(tokio::spawn(async move { closing.close().await }));
-            } else {
-                pool.close().await
-            }
-        }
+        self.pool.close();
+        std::future::ready(())
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(duration)
     }
-}
-
-/// The idle connections of `pool`, of `size` in all. sqlx keeps the count
-/// in an atomic that, under churn, can for a moment read one below zero
-/// (wrapped around): clamp it.
-fn idle(pool: &SqlitePool, size: usize) -> usize {
-    pool.num_idle().min(size)
 }
 
 /// The query parameters of a SQLite URL that decide how it is opened.
@@ -229,6 +244,21 @@ impl UrlParams {
             ));
         }
         Ok(params)
+    }
+
+    /// How many connections the pool of either executor holds at most. An
+    /// in-memory database lives as long as its one connection, which the
+    /// pool never closes by itself (no idle timeout, no lifetime).
+    pub(crate) fn pool_size(&self, options: &ConnectOptions) -> std::result::Result<usize, String> {
+        let max_size = if self.in_memory {
+            1
+        } else {
+            options.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)
+        };
+        if max_size == 0 {
+            return Err("`max_connections` must be at least 1".into());
+        }
+        Ok(max_size)
     }
 
     /// A parameter only sqlx understands (`cache`, `immutable`, `vfs`), if any.

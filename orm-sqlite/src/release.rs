@@ -2,10 +2,10 @@
 //! it is, rolled back first, or closed.
 
 use orm_core::TxStatus;
-use sqlx::pool::PoolConnection;
 use sqlx::Executor as _;
 
 use crate::error::is_no_transaction;
+use crate::pool::{close, Object};
 use crate::settings::restore_statement;
 use crate::transaction::QUERY_ONLY_OFF;
 use crate::SqliteConn;
@@ -16,17 +16,18 @@ impl Drop for SqliteConn {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // Returning a connection to sqlx's pool, or closing it gracefully,
-            // needs a runtime. Detached, the connection closes as it drops.
-            drop(conn.detach());
+            // A rollback needs a runtime; taken out of the pool, the
+            // connection closes as it drops.
+            close(conn);
             return;
         };
         let status = match (self.discarded, self.in_memory) {
+            // A BEGIN never sent opened nothing.
+            (false, _) if self.pending_begin.is_some() => TxStatus::Idle,
             (false, _) => self.status,
             (true, true) => TxStatus::Unknown,
             (true, false) => {
-                let mut conn = conn;
-                conn.close_on_drop();
+                close(conn);
                 return;
             }
         };
@@ -86,12 +87,12 @@ async fn roll_back_and_release(
 }
 
 /// Closes the connection it still holds when dropped.
-struct CloseUnlessReleased(Option<PoolConnection<sqlx::Sqlite>>);
+struct CloseUnlessReleased(Option<Object>);
 
 impl Drop for CloseUnlessReleased {
     fn drop(&mut self) {
         if let Some(conn) = self.0.take() {
-            drop(conn.detach());
+            close(conn);
         }
     }
 }

@@ -87,6 +87,7 @@ impl SqliteConn {
     /// `PRAGMA "name"`: its value as text.
     pub(crate) async fn read_pragma(&mut self, name: &str) -> Result<String> {
         let sql = read_statement(name)?;
+        self.send_pending_begin().await?;
         let row = self.raw()?.fetch_optional(sql.as_str()).await;
         let Some(row) = row.map_err(from_sqlx)? else {
             return Err(no_such_pragma(name));
@@ -123,6 +124,8 @@ impl SqliteConn {
     pub(crate) async fn write_pragma(&mut self, name: &str, value: &str) -> Result<()> {
         let sql = write_statement(name, value)?;
         self.remember_pragma(name).await?;
+        // Some pragmas change nothing inside a transaction: after its BEGIN.
+        self.send_pending_begin().await?;
         self.raw()?
             .execute(sql.as_str())
             .await

@@ -1,11 +1,21 @@
 //! Transaction control on a [`SqliteConn`]: `BEGIN` in a lock mode, a
 //! read-only transaction through `PRAGMA query_only`, `COMMIT` whose outcome
 //! may be unknown, `ROLLBACK`.
+//!
+//! A deferred `BEGIN` (no lock mode, or `DEFERRED`, and not read-only) is
+//! not sent at once but ahead of the transaction's first statement, in the
+//! same call to sqlx's worker thread: each call is a hop to that thread and
+//! back. Such a `BEGIN` takes no lock and cannot be refused, and SQLite
+//! starts the transaction's snapshot at its first statement either way, so
+//! nothing else can be told apart. A `BEGIN` that takes a lock is still
+//! sent by itself, so that its `SQLITE_BUSY` is the error of `begin`.
 
+use orm_core::session::controls_transaction;
 use orm_core::{Error, LockMode, Result, TxOptions, TxStatus};
 use sqlx::Executor as _;
 
 use crate::error::{from_sqlx, is_no_transaction_error};
+use crate::settings::pragma_writes;
 use crate::SqliteConn;
 
 /// Turns `query_only` on for a read-only transaction.
@@ -34,14 +44,20 @@ fn loses_outcome(error: &Error) -> bool {
 }
 
 impl SqliteConn {
-    /// Runs a transaction-control statement: the status is unknown until
-    /// it succeeded, and is then `after`.
-    async fn control(&mut self, operation: &'static str, sql: &str, after: TxStatus) -> Result<()> {
+    /// Runs a transaction-control statement, prepared once per connection
+    /// (sqlx's worker would parse raw SQL again each time): the status is
+    /// unknown until it succeeded, and is then `after`.
+    async fn control(
+        &mut self,
+        operation: &'static str,
+        sql: &'static str,
+        after: TxStatus,
+    ) -> Result<()> {
         self.status = TxStatus::Unknown;
         self.deferred = false;
         let (timeout, conn, discarded) = self.parts()?;
         Self::timed(timeout, discarded, operation, async {
-            conn.execute(sqlx::raw_sql(sql))
+            conn.execute(sqlx::query(sql))
                 .await
                 .map(drop)
                 .map_err(from_sqlx)
@@ -52,6 +68,16 @@ impl SqliteConn {
     }
 
     pub(crate) async fn begin_transaction(&mut self, options: &TxOptions) -> Result<()> {
+        let deferred = matches!(options.lock, None | Some(LockMode::Deferred));
+        if deferred && !options.read_only && self.status == TxStatus::Idle {
+            self.pending_begin = Some(begin_sql(options));
+            self.status = TxStatus::InTransaction;
+            self.deferred = true;
+            self.reading = false;
+            return Ok(());
+        }
+        // A second BEGIN is refused as SQLite refuses it, after the first.
+        self.send_pending_begin().await?;
         self.control("BEGIN", begin_sql(options), TxStatus::InTransaction)
             .await?;
         if options.read_only {
@@ -59,9 +85,63 @@ impl SqliteConn {
             self.control("BEGIN", QUERY_ONLY_ON, TxStatus::InTransaction)
                 .await?;
         }
-        self.deferred = matches!(options.lock, None | Some(LockMode::Deferred));
+        self.deferred = deferred;
         self.reading = false;
         Ok(())
+    }
+
+    /// Sends the pending `BEGIN` by itself, if there is one: before SQL
+    /// that cannot carry it.
+    pub(crate) async fn send_pending_begin(&mut self) -> Result<()> {
+        let Some(begin) = self.pending_begin.take() else {
+            return Ok(());
+        };
+        let (deferred, reading) = (self.deferred, self.reading);
+        self.control("BEGIN", begin, TxStatus::InTransaction)
+            .await?;
+        (self.deferred, self.reading) = (deferred, reading);
+        Ok(())
+    }
+
+    /// `sql` with the pending `BEGIN` ahead of it, to go in one call, when
+    /// there is a pending `BEGIN` and `sql` can carry it: not transaction
+    /// control (whose status the `BEGIN` would hide), nor a pragma write
+    /// (the pragma is read first, after the `BEGIN`). Otherwise `None`,
+    /// any pending `BEGIN` sent first by itself.
+    pub(crate) async fn carrying_begin(&mut self, sql: &str) -> Result<Option<String>> {
+        let Some(begin) = self.pending_begin else {
+            return Ok(None);
+        };
+        if controls_transaction(sql) || !pragma_writes(sql).is_empty() {
+            Box::pin(self.send_pending_begin()).await?;
+            return Ok(None);
+        }
+        // Not format!: it costs ten times as much.
+        let mut carried = String::with_capacity(begin.len() + 2 + sql.len());
+        carried.push_str(begin);
+        carried.push_str("; ");
+        carried.push_str(sql);
+        Ok(Some(carried))
+    }
+
+    /// Just before SQL from [`carrying_begin`](Self::carrying_begin) is
+    /// sent (`carried`): the `BEGIN` is no longer pending, and the status is
+    /// unknown until the call succeeds. Returns `carried`.
+    pub(crate) fn carry_begin(&mut self, carried: bool) -> bool {
+        if carried {
+            self.pending_begin = None;
+            self.status = TxStatus::Unknown;
+        }
+        carried
+    }
+
+    /// After SQL that carried the `BEGIN` (`began`) succeeded, the
+    /// transaction is open. After an error it stays unknown: the `BEGIN`
+    /// may have run, and a `ROLLBACK` settles it either way.
+    pub(crate) fn carried_begin<T>(&mut self, began: bool, result: &Result<T>) {
+        if began && result.is_ok() {
+            self.status = TxStatus::InTransaction;
+        }
     }
 
     /// Turns a read-only transaction's `query_only` off.
@@ -76,6 +156,11 @@ impl SqliteConn {
     }
 
     pub(crate) async fn commit_transaction(&mut self) -> Result<()> {
+        if self.pending_begin.take().is_some() {
+            // Nothing was sent: no transaction to end.
+            self.status = TxStatus::Idle;
+            return Ok(());
+        }
         self.writable_again().await?;
         match self.control("COMMIT", "COMMIT", TxStatus::Idle).await {
             Ok(()) => Ok(()),
@@ -90,6 +175,10 @@ impl SqliteConn {
     }
 
     pub(crate) async fn rollback_transaction(&mut self) -> Result<()> {
+        if self.pending_begin.take().is_some() {
+            self.status = TxStatus::Idle;
+            return Ok(());
+        }
         if self.discarded && !self.in_memory {
             // Closing the connection rolls back.
             return Ok(());

@@ -12,13 +12,14 @@ use orm_core::{
     TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
 
-use super::bind::owned;
+use super::bind::{owned, Params};
 use super::error::from_rusqlite;
 use super::row::{CellRow, Columns, OwnedRow};
 use super::Object;
 use crate::connection::postgres_only;
 use crate::error::is_no_transaction_error;
 use crate::settings;
+use crate::storage::check_bind_count;
 use crate::transaction::{begin_sql, QUERY_ONLY_OFF, QUERY_ONLY_ON};
 use crate::SqliteConn;
 
@@ -100,6 +101,45 @@ impl RusqliteConn {
                 return done;
             }
         }
+        self.on_thread(operation, job).await
+    }
+
+    /// Runs one statement, `job` on `sql` and `binds`, as [`run`](Self::run)
+    /// does an `inline` job, without copying `sql` or the values for the
+    /// caller's thread: only a statement handed to the connection's thread
+    /// takes owned copies along.
+    async fn statement<R: Send + 'static>(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        binds: &[ValueRef<'_>],
+        job: fn(&mut rusqlite::Connection, &str, Params<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let Some(worker) = self.object.as_deref() else {
+            return Err(super::worker::lost());
+        };
+        if let Some(done) = worker.run_here(|conn| job(conn, sql, Params::Refs(binds))) {
+            return done;
+        }
+        let params = owned(binds)?;
+        let sql = sql.to_string();
+        // Boxed: the rare path, kept out of the future every statement nests.
+        Box::pin(self.on_thread(operation, move |conn| {
+            job(conn, &sql, Params::Owned(&params))
+        }))
+        .await
+    }
+
+    /// Runs `job` on the connection's thread under the query timeout (past
+    /// it, or with the thread gone, the connection is discarded).
+    async fn on_thread<R: Send + 'static>(
+        &mut self,
+        operation: &'static str,
+        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let Some(worker) = self.object.as_deref() else {
+            return Err(super::worker::lost());
+        };
         let reply = worker.submit(job)?;
         let result = match self.query_timeout {
             None => reply.await.unwrap_or_else(|_| Err(super::worker::lost())),
@@ -122,20 +162,27 @@ impl RusqliteConn {
         crate::connection::before_statement(sql, self.deferred, &mut self.reading, &mut self.status)
     }
 
-    /// Runs transaction-control SQL: the status is unknown until it
-    /// succeeded, and is then `after`.
+    /// Runs transaction-control statements in order, each prepared once
+    /// per connection: the status is unknown until they succeeded, and is
+    /// then `after`.
     async fn control(
         &mut self,
         operation: &'static str,
-        sql: String,
+        statements: [Option<&'static str>; 2],
         after: TxStatus,
     ) -> Result<()> {
         self.status = TxStatus::Unknown;
         self.deferred = false;
-        // BEGIN, COMMIT and ROLLBACK come first in their SQL: refused with
-        // SQLITE_BUSY, nothing ran.
+        // The statement that takes locks (BEGIN, COMMIT, ROLLBACK) comes
+        // first, or after `query_only` (which takes none): refused with
+        // SQLITE_BUSY, they may run again.
         self.run(operation, true, move |conn| {
-            conn.execute_batch(&sql).map_err(from_rusqlite)
+            for sql in statements.into_iter().flatten() {
+                conn.prepare_cached(sql)
+                    .and_then(|mut statement| statement.raw_execute())
+                    .map_err(from_rusqlite)?;
+            }
+            Ok(())
         })
         .await?;
         self.status = after;
@@ -143,12 +190,9 @@ impl RusqliteConn {
     }
 
     /// `sql`, preceded by turning a read-only transaction's `query_only` off.
-    fn after_query_only(&mut self, sql: &str) -> String {
-        if std::mem::take(&mut self.query_only) {
-            format!("{QUERY_ONLY_OFF}; {sql}")
-        } else {
-            sql.to_string()
-        }
+    fn after_query_only(&mut self, sql: &'static str) -> [Option<&'static str>; 2] {
+        let off = std::mem::take(&mut self.query_only).then_some(QUERY_ONLY_OFF);
+        [off, Some(sql)]
     }
 }
 
@@ -183,11 +227,19 @@ impl RusqliteConn {
     /// ([`settings::pragma_writes`]); one that cannot be read back marks the
     /// connection discarded, so it does not go back to the pool changed.
     async fn remember_pragmas(&mut self, sql: &str) {
-        for name in settings::pragma_writes(sql) {
-            if self.remember_pragma(name).await.is_err() {
-                self.discarded = true;
-            }
+        let names = settings::pragma_writes(sql);
+        if names.is_empty() {
+            return;
         }
+        // Boxed: rare, and the future of every statement nests this one.
+        Box::pin(async move {
+            for name in names {
+                if self.remember_pragma(name).await.is_err() {
+                    self.discarded = true;
+                }
+            }
+        })
+        .await;
     }
 
     /// `PRAGMA "name" = value`, remembering the earlier value to restore.
@@ -254,13 +306,14 @@ impl Connection for RusqliteConn {
     /// `BEGIN` in its lock mode (and `query_only` for a read-only
     /// transaction), in one job.
     async fn begin<'a>(&'a mut self, options: &'a TxOptions) -> Result<()> {
-        let mut sql = begin_sql(options).to_string();
-        if options.read_only {
-            sql.push_str("; ");
-            sql.push_str(QUERY_ONLY_ON);
-            self.query_only = true;
-        }
-        self.control("BEGIN", sql, TxStatus::InTransaction).await?;
+        let query_only = options.read_only.then_some(QUERY_ONLY_ON);
+        self.query_only |= options.read_only;
+        self.control(
+            "BEGIN",
+            [Some(begin_sql(options)), query_only],
+            TxStatus::InTransaction,
+        )
+        .await?;
         self.deferred = matches!(options.lock, None | Some(LockMode::Deferred));
         self.reading = false;
         Ok(())
@@ -320,22 +373,11 @@ impl Connection for RusqliteConn {
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
-        let params = owned(binds)?;
+        check_bind_count(binds.len())?;
         self.remember_pragmas(sql).await;
-        let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a statement", true, move |conn| {
-            let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
-            let writes = !statement.readonly();
-            let mut rows = statement
-                .query(rusqlite::params_from_iter(params.iter()))
-                .map_err(from_rusqlite)?;
-            while rows.next().map_err(from_rusqlite)?.is_some() {}
-            drop(rows);
-            drop(statement);
-            Ok(if writes { conn.changes() } else { 0 })
-        });
-        SqliteConn::after_statement(waits, result.await)
+        let result = self.statement("a statement", sql, binds, execute).await;
+        SqliteConn::after_statement(waits, result)
     }
 
     /// Runs the query and decodes every row into `T` on the connection's
@@ -345,22 +387,11 @@ impl Connection for RusqliteConn {
         sql: &'a str,
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
-        let params = owned(binds)?;
+        check_bind_count(binds.len())?;
         self.remember_pragmas(sql).await;
-        let owned_sql = sql.to_string();
         let waits = self.before(sql);
-        let result = self.run("a query", true, move |conn| {
-            let mut statement = conn.prepare_cached(&owned_sql).map_err(from_rusqlite)?;
-            let mut rows = statement
-                .query(rusqlite::params_from_iter(params.iter()))
-                .map_err(from_rusqlite)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(from_rusqlite)? {
-                out.push(T::from_row(&CellRow(row))?);
-            }
-            Ok(out)
-        });
-        SqliteConn::after_statement(waits, result.await)
+        let result = self.statement("a query", sql, binds, fetch_all).await;
+        SqliteConn::after_statement(waits, result)
     }
 
     /// The rows are read by one job on the connection's thread and handed
@@ -466,6 +497,34 @@ impl Connection for RusqliteConn {
     }
 }
 
+/// Runs `sql`, stepping through any rows; the number of rows it changed.
+fn execute(conn: &mut rusqlite::Connection, sql: &str, params: Params<'_>) -> Result<u64> {
+    let mut statement = conn.prepare_cached(sql).map_err(from_rusqlite)?;
+    params.bind_to(&mut statement)?;
+    let writes = !statement.readonly();
+    let mut rows = statement.raw_query();
+    while rows.next().map_err(from_rusqlite)?.is_some() {}
+    drop(rows);
+    drop(statement);
+    Ok(if writes { conn.changes() } else { 0 })
+}
+
+/// Runs `sql`, decoding every row into `T`.
+fn fetch_all<T: FromRow>(
+    conn: &mut rusqlite::Connection,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(from_rusqlite)?;
+    params.bind_to(&mut statement)?;
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(from_rusqlite)? {
+        out.push(T::from_row(&CellRow(row))?);
+    }
+    Ok(out)
+}
+
 /// Reads the rows of `sql` on the connection's thread, sending them in
 /// chunks; stops when the consumer is gone.
 fn stream_rows(
@@ -477,9 +536,8 @@ fn stream_rows(
     let mut statement = conn.prepare_cached(sql).map_err(from_rusqlite)?;
     let columns = Arc::new(Columns::of(&statement));
     let width = columns.names.len();
-    let mut rows = statement
-        .query(rusqlite::params_from_iter(params.iter()))
-        .map_err(from_rusqlite)?;
+    Params::Owned(&params).bind_to(&mut statement)?;
+    let mut rows = statement.raw_query();
     let mut chunk = Vec::with_capacity(STREAM_CHUNK);
     while let Some(row) = rows.next().map_err(from_rusqlite)? {
         let values = (0..width)

@@ -48,7 +48,7 @@ pub use conn::RusqliteConn;
 use worker::{OpenOptions, Worker};
 
 use crate::pool::UrlParams;
-use crate::{SqliteDialect, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
+use crate::{SqliteDialect, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT};
 
 /// Opens connection threads for the pool.
 #[derive(Debug)]
@@ -166,16 +166,8 @@ impl Rusqlite {
             )));
         }
         let open = open_options(&params).map_err(invalid)?;
-        let max_size = if params.in_memory {
-            1
-        } else {
-            options.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)
-        };
-        if max_size == 0 {
-            return Err(invalid("`max_connections` must be at least 1".into()));
-        }
         let pool = Pool::builder(Manager { options: open })
-            .max_size(max_size)
+            .max_size(params.pool_size(options).map_err(invalid)?)
             .build()
             .map_err(|e| invalid(e.to_string()))?;
         let db = Rusqlite {

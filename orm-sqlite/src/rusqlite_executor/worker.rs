@@ -49,8 +49,6 @@ pub(crate) struct Worker {
     conn: Arc<Mutex<rusqlite::Connection>>,
     /// Jobs sent and not finished yet.
     queued: Arc<AtomicUsize>,
-    /// How long the connection's thread waits for a lock.
-    busy_timeout: Duration,
 }
 
 impl Worker {
@@ -82,10 +80,16 @@ impl Worker {
                     let Ok(mut locked) = conn.lock() else {
                         break;
                     };
+                    // The busy timeout is on only while this thread runs a
+                    // job: a statement on the caller's thread must not wait.
+                    if locked.busy_timeout(busy_timeout).is_err() {
+                        break;
+                    }
                     job(&mut locked);
+                    let off = locked.busy_timeout(Duration::ZERO).is_ok();
                     drop(locked);
                     done.fetch_sub(1, Ordering::AcqRel);
-                    if ended.load(Ordering::Acquire) {
+                    if !off || ended.load(Ordering::Acquire) {
                         // A failed rollback on release: close rather than
                         // run anyone's statements inside that transaction.
                         break;
@@ -102,7 +106,6 @@ impl Worker {
                 broken,
                 conn,
                 queued,
-                busy_timeout,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(lost()),
@@ -136,23 +139,17 @@ impl Worker {
         self.conn.try_lock().ok()
     }
 
-    /// Runs `job` on the caller's thread with the busy timeout off. `None`
+    /// Runs `job` on the caller's thread, where the busy timeout is off
+    /// (the connection's thread turns it on only for its own jobs). `None`
     /// when it must go to the connection's thread instead: a job is queued
     /// or running, or `job` found the database locked (SQLite then did
     /// nothing of the statement, which may run again).
     pub(crate) fn run_here<R>(
         &self,
-        job: &impl Fn(&mut rusqlite::Connection) -> Result<R>,
+        job: impl FnOnce(&mut rusqlite::Connection) -> Result<R>,
     ) -> Option<Result<R>> {
         let mut conn = self.try_inline()?;
-        conn.busy_timeout(Duration::ZERO).ok()?;
-        let result = job(&mut conn);
-        if conn.busy_timeout(self.busy_timeout).is_err() {
-            // Without its busy timeout the connection would fail where it
-            // should wait: not to be used again.
-            self.broken.store(true, Ordering::Release);
-        }
-        match result {
+        match job(&mut conn) {
             Err(Error::Busy { .. }) => None,
             other => Some(other),
         }
@@ -194,6 +191,9 @@ fn connect(options: &OpenOptions) -> Result<rusqlite::Connection> {
         setup.push_str("PRAGMA journal_mode = WAL;");
     }
     conn.execute_batch(&setup)
+        .map_err(super::error::from_rusqlite)?;
+    // Off from here on, but while the connection's thread runs a job.
+    conn.busy_timeout(Duration::ZERO)
         .map_err(super::error::from_rusqlite)?;
     Ok(conn)
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use orm_core::{Backend, ConnectOptions, Result, TableMeta};
-use orm_sqlite::Sqlite;
+use orm_core::{Backend, ConnectOptions, Connection, Result, TableMeta};
+use orm_sqlite::{Sqlite, SqliteConn};
 
 /// A database file under the temp directory, removed (with its WAL files)
 /// when dropped.
@@ -53,6 +53,12 @@ pub async fn connect(url: &str) -> Result<Sqlite> {
 
 pub async fn memory() -> Sqlite {
     connect("sqlite::memory:").await.unwrap()
+}
+
+/// BEGIN succeeds only outside a transaction.
+pub async fn assert_not_in_transaction(conn: &mut SqliteConn) {
+    conn.batch("BEGIN").await.unwrap();
+    conn.batch("ROLLBACK").await.unwrap();
 }
 
 /// Table metadata naming `name` (truncate needs nothing else).
