@@ -68,11 +68,14 @@ impl Postgres {
     /// A pooled connection, waiting at most the acquire timeout.
     pub(crate) async fn lease(&self) -> Result<Object> {
         // An idle connection is handed out on the first poll: then no timer
-        // is armed for the timeout. Otherwise (wait for one, or open one)
-        // the attempt is dropped, which deadpool undoes, and made again
-        // under the timeout.
-        if let Some(ready) = self.pool.get().now_or_never() {
-            return ready.map_err(|e| map_pool(e, self.acquire_timeout));
+        // is armed for the timeout. Only when one is idle, so that no
+        // attempt to open a connection is dropped half way; and should
+        // another task take it first, the attempt is dropped (deadpool
+        // undoes it) and made again under the timeout.
+        if self.pool.status().available > 0 {
+            if let Some(ready) = self.pool.get().now_or_never() {
+                return ready.map_err(|e| map_pool(e, self.acquire_timeout));
+            }
         }
         // Boxed: the wait holds the connect future, which is large, and
         // every statement's future would otherwise carry its size.

@@ -86,13 +86,38 @@ pub(crate) fn close(object: Object) {
     drop(managed::Object::take(object));
 }
 
+/// An object of `pool`, for either executor: when one is idle it is handed
+/// out on the first poll, and no timer is armed; otherwise (wait for one,
+/// or open one) the lease runs under `timeout`. `Err(None)`: the timeout
+/// ran out.
+pub(crate) async fn lease_within<M: managed::Manager>(
+    pool: &managed::Pool<M>,
+    timeout: Duration,
+) -> std::result::Result<managed::Object<M>, Option<managed::PoolError<M::Error>>> {
+    use futures_util::FutureExt as _;
+    // Only when one is idle: an attempt that had started opening a
+    // connection would be dropped half way (a connection thread left to
+    // open a database file another one is setting up).
+    if pool.status().available > 0 {
+        if let Some(ready) = pool.get().now_or_never() {
+            return ready.map_err(Some);
+        }
+    }
+    // Boxed: the wait holds the connect future, and every statement's
+    // future that leases would otherwise carry its size.
+    match Box::pin(tokio::time::timeout(timeout, pool.get())).await {
+        Ok(leased) => leased.map_err(Some),
+        Err(_) => Err(None),
+    }
+}
+
 /// Leases a connection from `pool`, waiting up to `timeout`.
 async fn lease(pool: &Pool, timeout: Duration) -> std::result::Result<Object, sqlx::Error> {
-    match tokio::time::timeout(timeout, pool.get()).await {
-        Ok(Ok(object)) => Ok(object),
-        Ok(Err(managed::PoolError::Backend(e))) => Err(e),
-        Ok(Err(managed::PoolError::Timeout(_))) | Err(_) => Err(sqlx::Error::PoolTimedOut),
-        Ok(Err(_)) => Err(sqlx::Error::PoolClosed),
+    match lease_within(pool, timeout).await {
+        Ok(object) => Ok(object),
+        Err(Some(managed::PoolError::Backend(e))) => Err(e),
+        Err(Some(managed::PoolError::Timeout(_)) | None) => Err(sqlx::Error::PoolTimedOut),
+        Err(Some(_)) => Err(sqlx::Error::PoolClosed),
     }
 }
 

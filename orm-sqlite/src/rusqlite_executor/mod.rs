@@ -47,7 +47,7 @@ use rusqlite::OpenFlags;
 pub use conn::RusqliteConn;
 use worker::{OpenOptions, Worker};
 
-use crate::pool::UrlParams;
+use crate::pool::{lease_within, UrlParams};
 use crate::{SqliteDialect, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT};
 
 /// Opens connection threads for the pool.
@@ -181,13 +181,13 @@ impl Rusqlite {
     }
 
     async fn lease(&self) -> Result<Object> {
-        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
-            Ok(Ok(object)) => Ok(object),
-            Ok(Err(managed::PoolError::Backend(e))) => Err(e),
-            Ok(Err(managed::PoolError::Timeout(_))) | Err(_) => Err(Error::PoolTimeout {
+        match lease_within(&self.pool, self.acquire_timeout).await {
+            Ok(object) => Ok(object),
+            Err(Some(managed::PoolError::Backend(e))) => Err(e),
+            Err(Some(managed::PoolError::Timeout(_)) | None) => Err(Error::PoolTimeout {
                 timeout: self.acquire_timeout,
             }),
-            Ok(Err(e)) => Err(Error::ConnectionLost {
+            Err(Some(e)) => Err(Error::ConnectionLost {
                 source: e.to_string().into(),
             }),
         }
