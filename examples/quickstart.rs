@@ -47,6 +47,10 @@ async fn main() -> orm::Result<()> {
     };
     s.add(&mut ann).await?;
     println!("added {ann:?}");
+    // Found again by its primary key: `Some(row)`, or `None`.
+    let found = s.get::<User>(ann.id).await?;
+    assert_eq!(found.as_ref(), Some(&ann));
+    println!("found by key: {found:?}");
 
     let more = [
         User {

@@ -137,9 +137,10 @@ pub use orm_core::{
     relation, sql, sum, Backend, BelongsTo, BinOp, CheckMeta, Column, ColumnMeta, ConnectOptions,
     Connection, CopyFormat, CopySource, Cursor, DefaultValue, Direction, Error, Expr,
     ForeignKeyMeta, FromRow, HasMany, Includes, IndexMeta, IntoExpr, IsolationLevel, LockMode,
-    Many, Node, Order, PoolStatus, PreparedTransaction, Record, ReferentialAction, Result,
-    ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType, SqlValue, StatementLog,
-    SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef, Violation,
+    Many, Node, Order, PoolStatus, PreparedTransaction, PrimaryKey, Record, ReferentialAction,
+    Result, ResultColumn, RetryPolicy, Row, SessionState, SettingScope, SqlType, SqlValue,
+    StatementLog, SubSelect, Table, TableMeta, TxOptions, TxStatus, UniqueMeta, Value, ValueRef,
+    Violation,
 };
 pub use orm_core::{Array, ArrayElement, EnumMeta, SqlEnum};
 pub use orm_macros::{FromRow, SqlEnum, Table};

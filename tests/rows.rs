@@ -1,4 +1,4 @@
-//! Row helpers: add, insert_now, update_now, delete_now, remove, merge.
+//! Row helpers: get, add, insert_now, update_now, delete_now, remove, merge.
 #![recursion_limit = "256"]
 
 mod common;
@@ -119,5 +119,45 @@ both!(async fn composite_keys_work_with_every_row_helper(db, kind) {
     s.delete_now(&a).await?;
     s.commit().await?;
     assert_eq!(s.select::<Membership>().all().await?, vec![b]);
+    Ok(())
+});
+
+both!(async fn get_finds_a_row_by_its_key_in_one_statement_or_says_none(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let mut s = db.session();
+    let mut ann = User::new("ann", Some("a@x"), 3);
+    let mut bob = User::new("bob", None, 4);
+    s.add(&mut ann).await?;
+    s.add(&mut bob).await?;
+    s.commit().await?;
+
+    let before = s.statements_sent();
+    assert_eq!(s.get::<User>(bob.id).await?, Some(bob.clone()));
+    assert_eq!(s.statements_sent(), before + 1);
+    assert_eq!(s.get::<User>(ann.id).await?, Some(ann));
+    assert_eq!(s.get::<User>(999).await?, None);
+    // Inside a transaction it sees the transaction's own writes.
+    s.remove(&bob).await?;
+    assert_eq!(s.get::<User>(bob.id).await?, None);
+    s.rollback().await?;
+    assert_eq!(s.get::<User>(bob.id).await?, Some(bob));
+    s.commit().await?;
+    Ok(())
+});
+
+both!(async fn get_takes_every_part_of_a_composite_key_in_declaration_order(db, kind) {
+    db.create_tables(&[Membership::table()]).await?;
+    let mut s = db.session();
+    let rows = [(1, 10, "owner"), (1, 20, "member"), (2, 10, "member")];
+    for (group_id, user_id, role) in rows {
+        let member = Membership { group_id, user_id, role: role.into() };
+        s.merge(&member).await?;
+    }
+    s.commit().await?;
+    let found = s.get::<Membership>((1, 20)).await?;
+    assert_eq!(found.map(|m| m.role), Some("member".to_string()));
+    assert_eq!(s.get::<Membership>((2, 10)).await?.map(|m| m.role), Some("member".into()));
+    assert_eq!(s.get::<Membership>((2, 20)).await?, None);
+    s.commit().await?;
     Ok(())
 });

@@ -97,8 +97,8 @@ pub use session::{
 };
 pub use sql::Dialect;
 pub use table::{
-    CheckMeta, ColumnMeta, DefaultValue, ForeignKeyMeta, IndexMeta, ReferentialAction, Table,
-    TableMeta, UniqueMeta,
+    CheckMeta, ColumnMeta, DefaultValue, ForeignKeyMeta, IndexMeta, PrimaryKey, ReferentialAction,
+    Table, TableMeta, UniqueMeta,
 };
 pub use types::{NotNull, Numeric, SqlValue, Text};
 pub use value::{SqlType, Value, ValueRef};

@@ -186,3 +186,24 @@ pub trait Table: FromRow + Send + Sync + Sized + 'static {
     /// for tables without one; an out-of-range key is an [`Error::Decode`](crate::Error::Decode).
     fn set_generated_key(&mut self, key: i64) -> Result<()>;
 }
+
+/// A model whose rows can be found by the value of their primary key, with
+/// [`Session::get`](crate::Session::get). `#[derive(Table)]` implements it:
+/// [`Key`](PrimaryKey::Key) is the key field's type, or for a key of
+/// several columns a tuple of their types in the order the fields are
+/// declared, so a key of the wrong type does not compile.
+///
+/// ```compile_fail
+/// # use orm_core::*;
+/// # async fn f<B: Backend, User: PrimaryKey<Key = i64>>(s: &mut Session<B>) -> Result<()> {
+/// let user: Option<User> = s.get::<User>("ann").await?; // a text key for an i64 column
+/// # Ok(()) }
+/// ```
+pub trait PrimaryKey: Table {
+    /// The primary key's Rust type: `i64`, or `(i64, String)` for a key of
+    /// two columns.
+    type Key: Send + Sync;
+
+    /// Part `n` of `key` (the `n`th primary-key column), borrowed for binding.
+    fn key_value(key: &Self::Key, n: usize) -> ValueRef<'_>;
+}

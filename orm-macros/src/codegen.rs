@@ -290,7 +290,10 @@ fn table_impl(model: &TableModel) -> TokenStream {
             )
         }
     };
+    let key_impl = primary_key_impl(model);
     quote! {
+        #key_impl
+
         #[automatically_derived]
         impl #krate::Table for #ident {
             #[inline]
@@ -310,6 +313,53 @@ fn table_impl(model: &TableModel) -> TokenStream {
             }
 
             #set_key
+        }
+    }
+}
+
+/// `impl PrimaryKey`: the key field's type, or a tuple of the key fields'
+/// types in declaration order.
+fn primary_key_impl(model: &TableModel) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let fields: Vec<&FieldModel> = model
+        .primary_key
+        .iter()
+        .map(|&i| &model.fields[i])
+        .collect();
+    let (key, value) = match fields.as_slice() {
+        [field] => {
+            let ty = column_type(krate, field);
+            let sql = as_sql_value(krate, field);
+            (quote!(#ty), quote!(#sql::to_value(key)))
+        }
+        fields => {
+            let types = fields.iter().map(|f| column_type(krate, f));
+            let arms = fields.iter().enumerate().map(|(n, f)| {
+                let sql = as_sql_value(krate, f);
+                let part = syn::Index::from(n);
+                quote!(#n => #sql::to_value(&key.#part),)
+            });
+            (
+                quote!((#(#types,)*)),
+                quote! {
+                    match n {
+                        #(#arms)*
+                        _ => #krate::ValueRef::Null(#krate::SqlType::I64),
+                    }
+                },
+            )
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl #krate::PrimaryKey for #ident {
+            type Key = #key;
+
+            #[allow(unused_variables)]
+            fn key_value(key: &Self::Key, n: ::core::primitive::usize) -> #krate::ValueRef<'_> {
+                #value
+            }
         }
     }
 }

@@ -71,7 +71,8 @@ impl Orm {
             Workload::PkLookup { lookups, users } => {
                 for i in 0..lookups {
                     let id = (i % users) as i32 + 1;
-                    let user = s.select::<User>().filter(User::id.eq(id)).one().await?;
+                    let user = s.get::<User>(id).await?;
+                    anyhow::ensure!(user.is_some(), "user {id} not found");
                     std::hint::black_box(&user);
                 }
                 lookups

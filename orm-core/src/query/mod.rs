@@ -30,7 +30,7 @@ pub use eager::{many, Eager, Leaf, Loader, Many};
 pub use insert::{Insert, InsertTree, Returning};
 pub use join::JoinSelect;
 pub use raw::{Raw, RawStatement};
-pub(crate) use rows::{DeleteRowTree, UpdateRowTree};
+pub(crate) use rows::{DeleteRowTree, KeyLookup, UpdateRowTree};
 pub use scope::{AllRows, Filtered, Scope, Unfiltered};
 pub use select::Select;
 pub use shape::{Columns, Selectable, Shaped};

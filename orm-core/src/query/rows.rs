@@ -1,15 +1,36 @@
 //! Trees of the single-row statements behind the session's row helpers.
 
 use crate::sql::{Render, Sink};
-use crate::table::Table;
+use crate::table::{PrimaryKey, Table};
+use crate::value::ValueRef;
 
-fn render_key<'q, T: Table, S: Sink<'q>>(row: &'q T, sink: &mut S) {
+/// ` WHERE <key column> = .. AND ..`, part `n` of the key bound as `part(n)`.
+fn render_key<'q, T: Table, S: Sink<'q>>(sink: &mut S, part: impl Fn(usize) -> ValueRef<'q>) {
     let meta = T::table();
     for (n, idx) in meta.primary_key.iter().enumerate() {
         sink.sql(if n == 0 { " WHERE " } else { " AND " });
         sink.ident(meta.columns[*idx].name);
         sink.sql(" = ");
-        sink.bind(row.value(*idx));
+        sink.bind(part(n));
+    }
+}
+
+/// `SELECT <every column> FROM t WHERE <key> = ..`, for a key given by value.
+pub(crate) struct KeyLookup<'k, T: PrimaryKey>(pub(crate) &'k T::Key);
+
+impl<T: PrimaryKey> Render for KeyLookup<'_, T> {
+    fn render<'q, S: Sink<'q>>(&'q self, sink: &mut S) {
+        let meta = T::table();
+        sink.sql("SELECT ");
+        sink.all_columns(meta, false);
+        sink.sql(" FROM ");
+        sink.ident(meta.name);
+        render_key::<T, S>(sink, |n| T::key_value(self.0, n));
+    }
+
+    fn size_hint(&self) -> (usize, usize) {
+        let parts = T::table().primary_key.len();
+        (8 + 4 * parts, parts)
     }
 }
 
@@ -27,7 +48,7 @@ impl<T: Table> Render for UpdateRowTree<'_, T> {
             sink.sql(" = ");
             sink.bind(self.0.value(idx));
         }
-        render_key(self.0, sink);
+        render_key::<T, S>(sink, |n| self.0.value(T::table().primary_key[n]));
     }
 }
 
@@ -39,6 +60,6 @@ impl<T: Table> Render for DeleteRowTree<'_, T> {
         let meta = T::table();
         sink.sql("DELETE FROM ");
         sink.ident(meta.name);
-        render_key(self.0, sink);
+        render_key::<T, S>(sink, |n| self.0.value(T::table().primary_key[n]));
     }
 }

@@ -1,11 +1,27 @@
-//! Row helpers: write one model row by its primary key.
+//! Row helpers: find, write or remove one model row by its primary key.
 
 use super::{Backend, Session};
 use crate::error::{Error, Result};
-use crate::query::{DeleteRowTree, InsertTree, Returning, UpdateRowTree};
-use crate::table::Table;
+use crate::query::{DeleteRowTree, InsertTree, KeyLookup, Returning, UpdateRowTree};
+use crate::table::{PrimaryKey, Table};
 
 impl<B: Backend> Session<B> {
+    /// The row of `T` whose primary key is `key`, or `None` when there is
+    /// none: `SELECT <every column> FROM t WHERE "id" = $1` (one condition
+    /// per key column). A read like any `select`; on PostgreSQL at READ
+    /// COMMITTED it runs ahead of the transaction's `BEGIN`.
+    ///
+    /// ```no_run
+    /// # use orm_core::*;
+    /// # async fn f<B: Backend, User: PrimaryKey<Key = i64>>(s: &mut Session<B>) -> Result<()> {
+    /// let user: Option<User> = s.get::<User>(42).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get<T: PrimaryKey>(&mut self, key: T::Key) -> Result<Option<T>> {
+        let rows: Vec<T> = self.run_fetch(&KeyLookup::<T>(&key), false).await?;
+        Ok(rows.into_iter().next())
+    }
+
     /// Saves `row`: inserts it when it is new (its generated key is unset),
     /// filling in the key; updates it by key otherwise. For a table without a
     /// generated key, inserts the row or, if its key exists, updates it.

@@ -151,6 +151,19 @@ fn the_design_example() {
                 }
             }
             #[automatically_derived]
+            impl ::orm::__private::PrimaryKey for User {
+                type Key = i64;
+
+                #[allow(unused_variables)]
+                fn key_value(
+                    key: &Self::Key,
+                    n: ::core::primitive::usize
+                ) -> ::orm::__private::ValueRef<'_> {
+                    <i64 as ::orm::__private::SqlValue>::to_value(key)
+                }
+            }
+
+            #[automatically_derived]
             impl ::orm::__private::Table for User {
                 #[inline]
                 fn table() -> &'static ::orm::__private::TableMeta {
