@@ -182,7 +182,9 @@ impl<'s, 'r, T: Table, B: Backend> Insert<'s, 'r, T, B> {
             // Mixed keys are refused before anything is sent, as below.
             InsertTree::new(self.rows, Returning::Nothing)?;
             let rows = futures_util::stream::iter(self.rows.iter().map(Ok));
-            return self.session.copy_rows::<T, &T, _>(rows).await;
+            // Boxed: the COPY future is several kilobytes, and every
+            // insert's future (and whatever awaits it) would carry them.
+            return Box::pin(self.session.copy_rows::<T, &T, _>(rows)).await;
         }
         let chunk = self.chunk_size();
         let mut total = 0;
