@@ -3,7 +3,7 @@
 //! the operations:
 //!
 //! ```text
-//! valgrind --tool=callgrind --toggle-collect='*profile*measured*' \
+//! valgrind --tool=callgrind --toggle-collect='*::profile::measured' \
 //!     bench/target/release/orm-bench profile pg orm pk_lookup 3
 //! ```
 
@@ -44,7 +44,7 @@ pub fn main(runtime: &Runtime, mut args: impl Iterator<Item = String>) -> Result
     let backend = args.next().context("backend: pg or sqlite")?;
     let who = args
         .next()
-        .context("contender: raw, rawmulti, orm, deadpool, sqlx, seaorm, diesel")?;
+        .context("contender: raw, rawmulti, orm, deadpool, sqlx, seaorm, diesel (pg); raw, orm, ormr, orm1, sqlx, seaorm (sqlite)")?;
     let what = args.next().context("workload name (a substring)")?;
     let ops: usize = args.next().context("number of operations")?.parse()?;
     let (workload, _) = crate::workloads()
@@ -99,6 +99,24 @@ pub fn main(runtime: &Runtime, mut args: impl Iterator<Item = String>) -> Result
                         Box::new(sqlite::Rusqlite::open(&path, max_insert)?) as Box<dyn Contender>
                     }
                     "orm" => Box::new(orm_contender::Orm::connect("orm", &url, max_insert).await?),
+                    // The rusqlite executor, and the sqlx one on a single
+                    // connection (so that no second one is opened mid-run).
+                    "ormr" => Box::new(
+                        orm_contender::Orm::connect(
+                            crate::report::ORM_RUSQLITE,
+                            &format!("{url}?executor=rusqlite"),
+                            max_insert,
+                        )
+                        .await?,
+                    ),
+                    "orm1" => Box::new(
+                        orm_contender::Orm::connect(
+                            "orm",
+                            &format!("{url}?max_connections=1"),
+                            max_insert,
+                        )
+                        .await?,
+                    ),
                     "sqlx" => Box::new(sqlite::SqlxSqlite::connect(&url, max_insert).await?),
                     "seaorm" => Box::new(
                         seaorm::SeaOrm::connect("SeaORM", &format!("{url}?mode=rwc"), max_insert)
