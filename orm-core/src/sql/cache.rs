@@ -1,5 +1,6 @@
 //! The per-database cache of compiled SQL, keyed by query shape.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -9,6 +10,22 @@ use crate::value::ValueRef;
 
 /// How many shapes a cache holds before it starts over.
 const CAPACITY: usize = 4096;
+
+/// The largest shape-key buffer (in words) a thread keeps: a huge one (a
+/// multi-row insert's) is freed rather than held for good.
+const KEPT_KEY_WORDS: usize = 4096;
+
+thread_local! {
+    /// The shape-key buffer of the statements this thread compiles.
+    static KEY_BUFFER: Cell<Vec<usize>> = const { Cell::new(Vec::new()) };
+}
+
+/// Gives `buffer` back to the thread for its next statement.
+fn keep_buffer(buffer: Vec<usize>) {
+    if buffer.capacity() <= KEPT_KEY_WORDS {
+        KEY_BUFFER.with(|cell| cell.set(buffer));
+    }
+}
 
 /// SQL text for each query shape seen, so a shape is written only once.
 #[derive(Default)]
@@ -57,7 +74,12 @@ pub fn compile<'q, Q: Render + ?Sized>(
     cache: &SqlCache,
 ) -> Compiled<'q> {
     let (tokens, binds) = query.size_hint();
-    let mut key = KeyWriter::with_capacity(dialect, tokens, binds);
+    // The key is only looked up (and copied on a miss): its buffer is the
+    // thread's, reused from one statement to the next rather than allocated
+    // and freed for each.
+    let mut buffer = KEY_BUFFER.with(Cell::take);
+    buffer.reserve(tokens);
+    let mut key = KeyWriter::reusing(dialect, buffer, binds);
     query.render(&mut key);
     // A poisoned lock only means another thread panicked mid-insert; the map
     // itself is still a valid map of complete entries.
@@ -66,6 +88,7 @@ pub fn compile<'q, Q: Render + ?Sized>(
         Err(poisoned) => poisoned.into_inner().get(key.key.as_slice()).cloned(),
     };
     if let Some(sql) = hit {
+        keep_buffer(key.key);
         return Compiled {
             sql,
             binds: key.binds,
@@ -82,7 +105,9 @@ pub fn compile<'q, Q: Render + ?Sized>(
     if map.len() >= CAPACITY {
         map.clear();
     }
-    map.insert(key.key.into_boxed_slice(), sql.clone());
+    map.insert(key.key.as_slice().into(), sql.clone());
+    drop(map);
+    keep_buffer(key.key);
     Compiled {
         sql,
         binds: writer.binds,

@@ -87,11 +87,13 @@ pub(crate) struct KeyWriter<'d, 'q> {
 }
 
 impl<'d, 'q> KeyWriter<'d, 'q> {
-    /// A writer with room for `tokens` tokens and `binds` binds.
-    pub(crate) fn with_capacity(dialect: &'d dyn Dialect, tokens: usize, binds: usize) -> Self {
+    /// A writer recording into `key` (emptied first), with room for `binds`
+    /// binds.
+    pub(crate) fn reusing(dialect: &'d dyn Dialect, mut key: Vec<usize>, binds: usize) -> Self {
+        key.clear();
         KeyWriter {
             dialect,
-            key: Vec::with_capacity(tokens),
+            key,
             binds: Vec::with_capacity(binds),
         }
     }
@@ -159,7 +161,7 @@ mod tests {
     }
 
     fn key(tokens: &[(&'static str, bool)]) -> Vec<usize> {
-        let mut w = KeyWriter::with_capacity(&Plain, 0, 0);
+        let mut w = KeyWriter::reusing(&Plain, Vec::new(), 0);
         for (text, ident) in tokens {
             if *ident {
                 w.ident(text);
@@ -193,7 +195,7 @@ mod tests {
         static USERS: TableMeta = TableMeta::new("users", "User", &COLUMNS, &[0], Some(0));
         static PEOPLE: TableMeta = TableMeta::new("people", "Person", &COLUMNS, &[0], Some(0));
         let columns = |table: &'static TableMeta, qualified: bool| {
-            let mut key = KeyWriter::with_capacity(&Plain, 0, 0);
+            let mut key = KeyWriter::reusing(&Plain, Vec::new(), 0);
             key.all_columns(table, qualified);
             let mut sql = SqlWriter::new(&Plain);
             sql.all_columns(table, qualified);
