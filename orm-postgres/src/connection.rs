@@ -356,13 +356,24 @@ impl PgConnection {
         select: bool,
     ) -> Result<Vec<T>> {
         let rows = self.start(sql, binds.iter().copied(), select).await?;
+        self.collect(rows, |conn, e| conn.fail_statement(sql, e))
+            .await
+    }
+
+    /// Decodes every row of `rows` into `T`; a driver error on the way is
+    /// mapped by `fail` (which may mark the connection or its statement).
+    pub(crate) async fn collect<T: FromRow>(
+        &mut self,
+        rows: RowStream,
+        fail: impl Fn(&mut Self, tokio_postgres::Error) -> Error,
+    ) -> Result<Vec<T>> {
         let mut rows = pin!(rows);
         let mut out = Vec::new();
         loop {
             match rows.try_next().await {
                 Ok(Some(row)) => out.push(T::from_row(&PgRow::new(row))?),
                 Ok(None) => return Ok(out),
-                Err(e) => return Err(self.fail_statement(sql, e)),
+                Err(e) => return Err(fail(self, e)),
             }
         }
     }

@@ -19,7 +19,7 @@ use tokio_postgres::RowStream;
 use crate::bind::{self, PgBind};
 use crate::connection::timed;
 use crate::settings::changes_session_settings;
-use crate::{PgConnection, PgDialect, PgRow};
+use crate::{PgConnection, PgDialect};
 
 /// Writes `direction` as `FETCH` and `MOVE` take it.
 fn write_direction(direction: Direction, out: &mut String) -> Result<()> {
@@ -108,15 +108,7 @@ impl PgConnection {
 
     async fn run_fetch_cursor<T: FromRow>(&mut self, sql: &str) -> Result<Vec<T>> {
         let rows = self.start_unnamed(sql).await?;
-        let mut rows = pin!(rows);
-        let mut out = Vec::new();
-        loop {
-            match rows.try_next().await {
-                Ok(Some(row)) => out.push(T::from_row(&PgRow::new(row))?),
-                Ok(None) => return Ok(out),
-                Err(e) => return Err(self.fail(e)),
-            }
-        }
+        self.collect(rows, Self::fail).await
     }
 
     async fn run_unnamed(&mut self, sql: &str) -> Result<u64> {
