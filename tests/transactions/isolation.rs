@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::{IsolationLevel, LockMode};
 
-use crate::common::Kind;
+use crate::common::{pg, Kind};
 use crate::models::{add_entry, notes, Entry};
 
 faults!([postgres, sqlite], "pool_size=1", async fn a_write_in_a_read_only_transaction_is_a_typed_error(ctx) {
@@ -96,5 +96,36 @@ faults!([sqlite], "", async fn sqlite_lock_modes_are_spelled_out(ctx) {
         s.commit().await?;
     }
     assert_eq!(notes(db).await?, ["Deferred", "Immediate", "Exclusive"]);
+    Ok(())
+});
+
+faults!([postgres], "pool_size=1", async fn a_session_that_only_reads_opens_no_transaction_on_the_server(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    add_entry(db, "first").await?;
+    let base = pg::base_url().await;
+    let open_transactions = format!(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE application_name = '{}' AND state = 'idle in transaction'",
+        ctx.tag
+    );
+    // Through the facade (orm::Database), as users run it: selects, a
+    // stream and a get run ahead of the BEGIN at READ COMMITTED.
+    let mut s = db.session();
+    assert_eq!(s.select::<Entry>().count().await?, 1);
+    let streamed: Vec<Entry> = s.select::<Entry>().stream().try_collect().await?;
+    assert_eq!(streamed.len(), 1);
+    assert!(s.get::<Entry>(streamed[0].id).await?.is_some());
+    assert_eq!(s.state(), SessionState::Active);
+    assert_eq!(pg::admin_i64(&base, &open_transactions).await, 0);
+    // The first write carries the BEGIN: the transaction is open from here.
+    s.add(&mut Entry::new("second")).await?;
+    assert_eq!(pg::admin_i64(&base, &open_transactions).await, 1);
+    s.commit().await?;
+    // Under REPEATABLE READ the first read takes the transaction's snapshot.
+    let mut s = db.session_with(IsolationLevel::RepeatableRead);
+    assert_eq!(s.select::<Entry>().count().await?, 2);
+    assert_eq!(pg::admin_i64(&base, &open_transactions).await, 1);
+    s.commit().await?;
     Ok(())
 });
