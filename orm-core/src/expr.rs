@@ -96,8 +96,9 @@ pub enum Node {
     Value(Value),
     /// A constant `TRUE` or `FALSE` (rendered portably as `1 = 1` / `1 = 0`).
     Const(bool),
-    /// `lhs op rhs`
-    Binary(BinOp, Box<Node>, Box<Node>),
+    /// `lhs op rhs`: both sides in one allocation (a filter is built and
+    /// dropped with every statement). Built by [`Node::binary`].
+    Binary(BinOp, Box<[Node; 2]>),
     /// `NOT (expr)`
     Not(Box<Node>),
     /// `expr IS NULL` (or `IS NOT NULL` when `negated`).
@@ -131,6 +132,11 @@ pub enum Node {
 }
 
 impl Node {
+    /// `lhs op rhs`.
+    pub fn binary(op: BinOp, lhs: Node, rhs: Node) -> Node {
+        Node::Binary(op, Box::new([lhs, rhs]))
+    }
+
     /// `lhs IN (items)`, or `NOT IN` when `negated`. An empty list is a
     /// constant (it matches nothing; negated, everything), since `IN ()` is
     /// a syntax error. A list of non-NULL values of one element type becomes

@@ -63,13 +63,13 @@ pub trait BelongsTo<P: Table>: Table {
             .iter()
             .find(|c| c.name == Self::parent_key())
             .map_or("id", |c| c.name);
-        Expr::from_node(Node::Binary(
+        Expr::from_node(Node::binary(
             crate::expr::BinOp::Eq,
-            Box::new(Self::foreign_key().node()),
-            Box::new(Node::Column {
+            Self::foreign_key().node(),
+            Node::Column {
                 table: parent.name,
                 column: key,
-            }),
+            },
         ))
     }
 }

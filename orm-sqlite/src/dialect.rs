@@ -243,13 +243,13 @@ mod tests {
         let mut tree = SelectTree::new(&PAIRS);
         tree.limit = Some(10);
         tree.offset = Some(20);
-        tree.filter = Some(orm_core::Node::Binary(
+        tree.filter = Some(orm_core::Node::binary(
             orm_core::BinOp::Eq,
-            Box::new(orm_core::Node::Column {
+            orm_core::Node::Column {
                 table: "pairs",
                 column: "a",
-            }),
-            Box::new(orm_core::Node::Value(Value::I32(3))),
+            },
+            orm_core::Node::Value(Value::I32(3)),
         ));
         let (sql, binds) = sql_of(&tree);
         assert_eq!(

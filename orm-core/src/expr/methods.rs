@@ -7,7 +7,7 @@ use super::{BinOp, Column, Expr, Includes, IntoExpr, Node, Operand, Order};
 use crate::types::{Numeric, Text};
 
 fn binary<S, R>(op: BinOp, lhs: Node, rhs: Node) -> Expr<S, R> {
-    Expr::from_node(Node::Binary(op, Box::new(lhs), Box::new(rhs)))
+    Expr::from_node(Node::binary(op, lhs, rhs))
 }
 
 /// `=` / `<>`, with NULL turned into `IS NULL` / `IS NOT NULL`.

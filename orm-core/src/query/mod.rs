@@ -44,6 +44,6 @@ use crate::expr::Node;
 pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
     Some(match existing {
         None => new,
-        Some(old) => Node::Binary(crate::expr::BinOp::And, Box::new(old), Box::new(new)),
+        Some(old) => Node::binary(crate::expr::BinOp::And, old, new),
     })
 }

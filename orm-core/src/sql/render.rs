@@ -104,7 +104,8 @@ fn render<'q, S: Sink<'q>>(node: &'q Node, sink: &mut S, top: bool, q: bool) {
         Node::Value(v) => sink.bind(v.as_ref()),
         Node::Const(true) => sink.sql("1 = 1"),
         Node::Const(false) => sink.sql("1 = 0"),
-        Node::Binary(op, lhs, rhs) => {
+        Node::Binary(op, sides) => {
+            let [lhs, rhs] = &**sides;
             if !top {
                 sink.sql("(");
             }

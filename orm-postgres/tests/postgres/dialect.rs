@@ -44,13 +44,13 @@ fn select_with_a_filter() {
         checks: &[],
     };
     let mut tree = SelectTree::new(&USERS);
-    tree.filter = Some(Node::Binary(
+    tree.filter = Some(Node::binary(
         BinOp::Eq,
-        Box::new(Node::Column {
+        Node::Column {
             table: "users",
             column: "id",
-        }),
-        Box::new(Node::Value(Value::I64(7))),
+        },
+        Node::Value(Value::I64(7)),
     ));
     let cache = SqlCache::new();
     let compiled = compile(&tree, &PgDialect, &cache);
