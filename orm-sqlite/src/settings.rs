@@ -164,6 +164,9 @@ const NOT_SETTINGS: [&str; 17] = [
 /// a pragma by mistake costs one needless read of a pragma, never a miss.
 pub(crate) fn pragma_writes(sql: &str) -> Vec<&str> {
     let mut names = Vec::new();
+    if orm_core::session::is_plain_statement(sql) {
+        return names;
+    }
     for statement in sql.split(';') {
         let statement = statement.trim_start();
         let Some(keyword) = statement.get(..6) else {

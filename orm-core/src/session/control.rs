@@ -46,7 +46,35 @@ pub fn controls_transaction(sql: &str) -> bool {
     // needs one inside): its first word decides, and the rest of a long
     // statement (a bulk INSERT) is not scanned.
     let one_statement = !sql.as_bytes().contains(&b';');
+    if one_statement && starts_plain(sql.as_bytes()) {
+        return false;
+    }
     scan(sql.as_bytes(), one_statement)
+}
+
+/// True when `sql` is one statement (no `;`) that starts with `SELECT`,
+/// `INSERT`, `UPDATE`, `DELETE` or `WITH`, written in capitals as orm
+/// writes them: then it neither controls the transaction nor changes a
+/// setting, and backends skip their scans of it. Costs a search for `;`
+/// and one comparison; `false` only means "scan it".
+///
+/// ```
+/// use orm_core::session::is_plain_statement;
+/// assert!(is_plain_statement(r#"UPDATE "users" SET "name" = $1 WHERE "id" = $2"#));
+/// assert!(!is_plain_statement("SELECT 1; COMMIT"));
+/// assert!(!is_plain_statement("PRAGMA cache_size = 10"));
+/// assert!(!is_plain_statement("SELECTED"), "a whole word, not a prefix");
+/// ```
+pub fn is_plain_statement(sql: &str) -> bool {
+    !sql.as_bytes().contains(&b';') && starts_plain(sql.as_bytes())
+}
+
+/// Whether `sql` starts with one of the words of [`is_plain_statement`].
+fn starts_plain(sql: &[u8]) -> bool {
+    const PLAIN: [&[u8]; 5] = [b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"WITH"];
+    PLAIN
+        .iter()
+        .any(|word| sql.starts_with(word) && sql.get(word.len()).is_none_or(|c| !is_word_byte(*c)))
 }
 
 /// Like [`controls_transaction`], looking at the first statement only: for
