@@ -150,15 +150,9 @@ impl managed::Manager for PgManager {
     type Error = tokio_postgres::Error;
 
     async fn create(&self) -> Result<PgClient, tokio_postgres::Error> {
-        let (client, connection) = self.config.connect(NoTls).await?;
-        // The connection task ends by itself once the client is dropped (it
-        // sends Terminate and closes the socket) or the socket fails; a
-        // failure shows on the client as a closed connection.
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        let snapshot_per_statement = default_isolation_is_read_committed(&client).await?;
-        Ok(PgClient::new(client, snapshot_per_statement))
+        // Boxed: deadpool's lease future holds this one, and is built (and
+        // moved) at every lease, most of which find an idle connection.
+        Box::pin(self.open()).await
     }
 
     async fn recycle(
@@ -171,5 +165,20 @@ impl managed::Manager for PgManager {
         } else {
             Ok(())
         }
+    }
+}
+
+impl PgManager {
+    /// Opens a connection and reads what it needs to know of the server.
+    async fn open(&self) -> Result<PgClient, tokio_postgres::Error> {
+        let (client, connection) = self.config.connect(NoTls).await?;
+        // The connection task ends by itself once the client is dropped (it
+        // sends Terminate and closes the socket) or the socket fails; a
+        // failure shows on the client as a closed connection.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let snapshot_per_statement = default_isolation_is_read_committed(&client).await?;
+        Ok(PgClient::new(client, snapshot_per_statement))
     }
 }

@@ -65,7 +65,9 @@ impl managed::Manager for Manager {
     type Error = sqlx::Error;
 
     async fn create(&self) -> std::result::Result<sqlx::SqliteConnection, sqlx::Error> {
-        self.options.connect().await
+        // Boxed: deadpool's lease future holds this one, and is built (and
+        // moved) at every lease, most of which find an idle connection.
+        Box::pin(self.options.connect()).await
     }
 
     async fn recycle(

@@ -61,7 +61,9 @@ impl managed::Manager for Manager {
     type Error = Error;
 
     async fn create(&self) -> Result<Worker> {
-        Worker::open(&self.options).await
+        // Boxed: deadpool's lease future holds this one, and is built (and
+        // moved) at every lease, most of which find an idle connection.
+        Box::pin(Worker::open(&self.options)).await
     }
 
     async fn recycle(&self, worker: &mut Worker, _: &Metrics) -> RecycleResult<Error> {
