@@ -67,6 +67,36 @@ both!(async fn a_decode_mismatch_names_the_column(db, kind) {
     Ok(())
 });
 
+both!(async fn a_select_whose_rows_do_not_decode_loses_nothing_of_the_transaction(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let mut s = db.session();
+    let mut ann = User::new("ann", None, 1);
+    s.add(&mut ann).await?;
+    // The read fails in the program, not in the database: the write before
+    // it is still there to commit, and the session goes on.
+    let err = s.select::<MistypedUser>().all().await.unwrap_err();
+    assert!(matches!(&err, Error::Decode { column, .. } if column == "name"), "{err:?}");
+    assert_eq!(s.state(), SessionState::Active);
+    let mut streamed = s.select::<MistypedUser>().stream();
+    let err = streamed.next().await.expect("one row").unwrap_err();
+    assert!(matches!(&err, Error::Decode { column, .. } if column == "name"), "{err:?}");
+    drop(streamed);
+    assert_eq!(s.state(), SessionState::Active);
+    let mut bob = User::new("bob", None, 2);
+    s.add(&mut bob).await?;
+    s.commit().await?;
+    let mut names: Vec<String> = db.session().select::<User>().all().await?.into_iter().map(|u| u.name).collect();
+    names.sort();
+    assert_eq!(names, ["ann", "bob"]);
+    // Raw SQL may have written before its rows failed to decode: that still
+    // fails the transaction.
+    let mut s = db.session();
+    let err = s.raw("SELECT name FROM users").fetch_all::<(i64,)>().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert_eq!(s.state(), SessionState::Failed);
+    Ok(())
+});
+
 both!(async fn a_null_into_a_non_option_field_is_a_decode_error(db, kind) {
     db.create_tables(&[User::table()]).await?;
     let mut s = db.session();

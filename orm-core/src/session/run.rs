@@ -97,7 +97,11 @@ impl<B: Backend> Session<B> {
             logged(log, sql, binds, || conn.fetch_all(sql, binds)).await
         };
         self.statements += 1;
-        self.track(rows)
+        if writes {
+            self.track(rows)
+        } else {
+            self.track_read(rows)
+        }
     }
 
     /// Prepares SQL text and describes its result columns.
@@ -164,7 +168,11 @@ impl<B: Backend> Session<B> {
             let rows = rows
                 .inspect_err(move |e| {
                     *retryable |= e.is_retryable();
-                    if *state == SessionState::Active {
+                    // As `track_read`: a row of a select that could not be
+                    // decoded changed nothing in the database.
+                    let undecodable =
+                        matches!(e, Error::Decode { .. } | Error::ColumnNotFound { .. });
+                    if *state == SessionState::Active && !(select && undecodable) {
                         *state = SessionState::Failed;
                     }
                 })

@@ -329,6 +329,20 @@ impl<B: Backend> Session<B> {
         }
     }
 
+    /// Records the outcome of a read: as [`track`](Self::track) does, except
+    /// that rows it could not decode ([`Error::Decode`],
+    /// [`Error::ColumnNotFound`]) leave the transaction as it was. The
+    /// database ran the read and changed nothing, so nothing of the
+    /// transaction needs undoing: the program may go on, or commit what it
+    /// wrote before.
+    pub(super) fn track_read<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(Error::Decode { .. } | Error::ColumnNotFound { .. }) = &result {
+            self.write_in_flight = false;
+            return result;
+        }
+        self.track(result)
+    }
+
     /// Records the outcome of a statement: a failure fails the transaction,
     /// unless nothing reached the database.
     pub(super) fn track<T>(&mut self, result: Result<T>) -> Result<T> {
