@@ -128,6 +128,55 @@ both!(async fn cursor_and_copy_statements_are_traced_without_bind_values(db, kin
     Ok(())
 });
 
+both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_their_values(db, kind) {
+    let capture = Capture::default();
+    let (name, value) = match kind {
+        Kind::Postgres => ("application_name", SECRET),
+        Kind::Sqlite => ("cache_size", "-4242"),
+    };
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        s.set_setting(name, value).await?;
+        assert_eq!(s.setting(name).await?, value);
+        let columns = s.raw("SELECT 1 AS one").describe().await?;
+        assert_eq!(columns.len(), 1);
+        if kind == Kind::Postgres {
+            s.reset_setting(name).await?;
+            s.notify("jobs", SECRET).await?;
+            s.advisory_xact_lock(7).await?;
+            assert!(s.try_advisory_xact_lock((1, 2)).await?);
+        }
+        s.rollback().await?;
+        if kind == Kind::Postgres {
+            let lock = db.advisory_lock(8).await?;
+            lock.release().await?;
+        }
+        capture.lines()
+    };
+    let spans: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("span statement: sql=")).collect();
+    let mut expected = vec![
+        format!("SET LOCAL {name} = ? binds=1"),
+        format!("SHOW {name} binds=0"),
+        "DESCRIBE SELECT 1 AS one binds=0".to_string(),
+    ];
+    if kind == Kind::Postgres {
+        expected.extend([
+            format!("SET LOCAL {name} TO DEFAULT binds=0"),
+            "NOTIFY jobs, ? binds=1".to_string(),
+            "SELECT pg_advisory_xact_lock(7) binds=0".to_string(),
+            "SELECT pg_try_advisory_xact_lock(1, 2) binds=0".to_string(),
+            "SELECT pg_advisory_lock(8) binds=0".to_string(),
+            "SELECT pg_advisory_unlock(8) binds=0".to_string(),
+        ]);
+    }
+    assert_eq!(spans, expected);
+    let done = lines.iter().filter(|l| l.contains("message=statement done")).count();
+    assert_eq!(done, expected.len(), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains(SECRET) || l.contains("-4242")), "a value was logged: {lines:#?}");
+    Ok(())
+});
+
 /// The environment variable that makes this test binary the child that
 /// echoes: it holds the URL to connect to.
 const CHILD_URL: &str = "ORM_ECHO_CHILD_URL";

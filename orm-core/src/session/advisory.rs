@@ -2,6 +2,7 @@
 //! by a database session until released ([`AdvisoryLock`]) or by a
 //! transaction until it ends ([`Session::advisory_xact_lock`]).
 
+use super::log::{logged_as, StatementLog};
 use super::{Backend, Connection, Database, Session};
 use crate::error::{Error, Result};
 
@@ -48,6 +49,16 @@ fn fnv1a_64(bytes: &[u8]) -> u64 {
     })
 }
 
+impl std::fmt::Display for AdvisoryKey {
+    /// The key as the lock functions take it: `42`, or `1, 42` for a pair.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdvisoryKey::Int(key) => write!(f, "{key}"),
+            AdvisoryKey::Pair(high, low) => write!(f, "{high}, {low}"),
+        }
+    }
+}
+
 impl From<i64> for AdvisoryKey {
     fn from(key: i64) -> Self {
         AdvisoryKey::Int(key)
@@ -92,6 +103,7 @@ pub enum AdvisoryScope {
 pub struct AdvisoryLock<B: Backend> {
     conn: Option<B::Conn>,
     key: AdvisoryKey,
+    log: StatementLog,
 }
 
 impl<B: Backend> std::fmt::Debug for AdvisoryLock<B> {
@@ -119,7 +131,9 @@ impl<B: Backend> AdvisoryLock<B> {
         let Some(mut conn) = self.conn.take() else {
             return Ok(());
         };
-        match conn.advisory_unlock(self.key).await {
+        let key = self.key;
+        let describe = || format!("SELECT pg_advisory_unlock({key})");
+        match logged_as(self.log, describe, &[], || conn.advisory_unlock(key)).await {
             Ok(true) => Ok(()),
             Ok(false) => {
                 conn.discard();
@@ -158,11 +172,17 @@ impl<B: Backend> Database<B> {
     /// ```
     pub async fn advisory_lock(&self, key: impl Into<AdvisoryKey>) -> Result<AdvisoryLock<B>> {
         let key = key.into();
+        let log = self.statement_log();
         let mut conn = self.backend().acquire().await?;
-        conn.advisory_lock(key, AdvisoryScope::Session).await?;
+        let describe = || format!("SELECT pg_advisory_lock({key})");
+        logged_as(log, describe, &[], || {
+            conn.advisory_lock(key, AdvisoryScope::Session)
+        })
+        .await?;
         Ok(AdvisoryLock {
             conn: Some(conn),
             key,
+            log,
         })
     }
 
@@ -173,11 +193,18 @@ impl<B: Backend> Database<B> {
         key: impl Into<AdvisoryKey>,
     ) -> Result<Option<AdvisoryLock<B>>> {
         let key = key.into();
+        let log = self.statement_log();
         let mut conn = self.backend().acquire().await?;
-        if conn.try_advisory_lock(key, AdvisoryScope::Session).await? {
+        let describe = || format!("SELECT pg_try_advisory_lock({key})");
+        let taken = logged_as(log, describe, &[], || {
+            conn.try_advisory_lock(key, AdvisoryScope::Session)
+        })
+        .await?;
+        if taken {
             Ok(Some(AdvisoryLock {
                 conn: Some(conn),
                 key,
+                log,
             }))
         } else {
             Ok(None)
@@ -201,20 +228,28 @@ impl<B: Backend> Session<B> {
     /// # Ok(()) }
     /// ```
     pub async fn advisory_xact_lock(&mut self, key: impl Into<AdvisoryKey>) -> Result<()> {
+        let key = key.into();
+        let log = self.db.statement_log();
         let conn = self.active("take an advisory lock", false).await?;
-        let result = conn
-            .advisory_lock(key.into(), AdvisoryScope::Transaction)
-            .await;
+        let describe = || format!("SELECT pg_advisory_xact_lock({key})");
+        let result = logged_as(log, describe, &[], || {
+            conn.advisory_lock(key, AdvisoryScope::Transaction)
+        })
+        .await;
         self.track_backend_feature(result)
     }
 
     /// Takes the transaction-level advisory lock `key` if it is free, and
     /// says whether it did. Never waits for the lock.
     pub async fn try_advisory_xact_lock(&mut self, key: impl Into<AdvisoryKey>) -> Result<bool> {
+        let key = key.into();
+        let log = self.db.statement_log();
         let conn = self.active("take an advisory lock", false).await?;
-        let result = conn
-            .try_advisory_lock(key.into(), AdvisoryScope::Transaction)
-            .await;
+        let describe = || format!("SELECT pg_try_advisory_xact_lock({key})");
+        let result = logged_as(log, describe, &[], || {
+            conn.try_advisory_lock(key, AdvisoryScope::Transaction)
+        })
+        .await;
         self.track_backend_feature(result)
     }
 

@@ -9,8 +9,10 @@ use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use futures_core::Stream;
 
+use super::log::logged_as;
 use super::{Backend, Connection, Database, Session};
 use crate::error::{Error, Result};
+use crate::value::ValueRef;
 
 /// A notification received on a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,8 +191,14 @@ impl<B: Backend> Session<B> {
     /// # Ok(()) }
     /// ```
     pub async fn notify(&mut self, channel: &str, payload: &str) -> Result<()> {
+        let log = self.db.statement_log();
         let conn = self.active("notify", true).await?;
-        let result = conn.notify(channel, payload).await;
+        // The payload goes as a bind: logged only with `log_binds`.
+        let describe = || format!("NOTIFY {channel}, ?");
+        let result = logged_as(log, describe, &[ValueRef::Text(payload)], || {
+            conn.notify(channel, payload)
+        })
+        .await;
         self.track_backend_feature(result)
     }
 }

@@ -62,6 +62,18 @@ pub(crate) trait RowCount {
     fn row_count(&self) -> Option<u64>;
 }
 
+impl RowCount for String {
+    fn row_count(&self) -> Option<u64> {
+        Some(1)
+    }
+}
+
+impl RowCount for bool {
+    fn row_count(&self) -> Option<u64> {
+        Some(1)
+    }
+}
+
 impl RowCount for u64 {
     fn row_count(&self) -> Option<u64> {
         Some(*self)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_core::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::log::{logged, StreamWatch};
+use super::log::{logged, logged_as, StreamWatch};
 use super::{controls_transaction, Backend, Connection, Session, SessionState};
 use crate::error::{Error, Result};
 use crate::query::{Delete, Insert, ResultColumn, Select, Truncate, Update};
@@ -106,8 +106,10 @@ impl<B: Backend> Session<B> {
 
     /// Prepares SQL text and describes its result columns.
     pub(crate) async fn describe_sql(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
+        let log = self.db.statement_log();
         let conn = self.active("describe a statement", false).await?;
-        let result = conn.describe(sql).await;
+        let describe = || format!("DESCRIBE {sql}");
+        let result = logged_as(log, describe, &[], || conn.describe(sql)).await;
         self.track(result)
     }
 

@@ -1,8 +1,10 @@
 //! Reading and changing the database's run-time settings (PostgreSQL's
 //! `current_setting` / `set_config`, SQLite's pragmas) from a session.
 
+use super::log::logged_as;
 use super::{Backend, Connection, Session};
 use crate::error::Result;
+use crate::value::ValueRef;
 
 /// How long a changed setting lasts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -31,8 +33,9 @@ impl<B: Backend> Session<B> {
     /// # Ok(()) }
     /// ```
     pub async fn setting(&mut self, name: &str) -> Result<String> {
+        let log = self.db.statement_log();
         let conn = self.active("read a setting", false).await?;
-        let result = conn.setting(name).await;
+        let result = logged_as(log, || format!("SHOW {name}"), &[], || conn.setting(name)).await;
         self.track(result)
     }
 
@@ -42,10 +45,14 @@ impl<B: Backend> Session<B> {
     /// lasts until the connection goes back to the pool at commit or
     /// rollback, where its earlier value is restored.
     pub async fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        let log = self.db.statement_log();
         let conn = self.active("change a setting", false).await?;
-        let result = conn
-            .set_setting(name, value, SettingScope::Transaction)
-            .await;
+        // The value goes as a bind: logged only with `log_binds`.
+        let describe = || format!("SET LOCAL {name} = ?");
+        let result = logged_as(log, describe, &[ValueRef::Text(value)], || {
+            conn.set_setting(name, value, SettingScope::Transaction)
+        })
+        .await;
         self.track(result)
     }
 
@@ -53,8 +60,13 @@ impl<B: Backend> Session<B> {
     /// (PostgreSQL: `set_config($1, NULL, true)`). SQLite has no defaults
     /// to return to: [`Error::Unsupported`](crate::Error::Unsupported).
     pub async fn reset_setting(&mut self, name: &str) -> Result<()> {
+        let log = self.db.statement_log();
         let conn = self.active("reset a setting", false).await?;
-        let result = conn.reset_setting(name, SettingScope::Transaction).await;
+        let describe = || format!("SET LOCAL {name} TO DEFAULT");
+        let result = logged_as(log, describe, &[], || {
+            conn.reset_setting(name, SettingScope::Transaction)
+        })
+        .await;
         self.track(result)
     }
 }
