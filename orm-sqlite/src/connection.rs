@@ -17,6 +17,7 @@ use orm_core::{
 use sqlx::Executor as _;
 
 use crate::bind::bind_all;
+use crate::cell::CellRow;
 use crate::error::from_sqlx;
 use crate::row::SqliteRow;
 use crate::stream::Generator;
@@ -257,7 +258,7 @@ impl Connection for SqliteConn {
             let mut rows = query.fetch(conn);
             let mut out = Vec::new();
             while let Some(row) = rows.try_next().await.map_err(from_sqlx)? {
-                out.push(T::from_row(&SqliteRow::new(row))?);
+                out.push(T::from_row(&CellRow(&SqliteRow::new(row)))?);
             }
             Ok(out)
         })
@@ -297,7 +298,7 @@ impl Connection for SqliteConn {
             let mut rows = query.fetch(conn);
             loop {
                 let item = match rows.try_next().await {
-                    Ok(Some(row)) => T::from_row(&SqliteRow::new(row)),
+                    Ok(Some(row)) => T::from_row(&CellRow(&SqliteRow::new(row))),
                     Ok(None) => return,
                     Err(e) => Err(from_sqlx(e)),
                 };

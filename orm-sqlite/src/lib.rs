@@ -106,6 +106,7 @@
 #![forbid(unsafe_code)]
 
 mod bind;
+mod cell;
 mod connection;
 mod describe;
 mod dialect;
@@ -119,6 +120,8 @@ mod rusqlite_executor;
 mod settings;
 mod storage;
 mod stream;
+#[cfg(feature = "chrono")]
+mod time;
 mod transaction;
 mod truncate;
 
@@ -129,6 +132,5 @@ pub use pool::{
     Sqlite, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     STATEMENT_CACHE_CAPACITY,
 };
-pub use row::SqliteRow;
 #[cfg(feature = "rusqlite")]
 pub use rusqlite_executor::{Rusqlite, RusqliteConn};

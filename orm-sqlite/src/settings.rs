@@ -4,9 +4,11 @@
 //! bookkeeping here serve both executors; each runs the statements its way.
 
 use orm_core::{Error, Result};
-use sqlx::{Executor as _, Row as _};
+use sqlx::Executor as _;
 
+use crate::cell::CellRow;
 use crate::error::from_sqlx;
+use crate::row::SqliteRow;
 use crate::SqliteConn;
 
 /// Checks a pragma name: ASCII letters, digits and `_`, not starting with a digit.
@@ -92,10 +94,7 @@ impl SqliteConn {
         let Some(row) = row.map_err(from_sqlx)? else {
             return Err(no_such_pragma(name));
         };
-        match row.try_get::<i64, _>(0) {
-            Ok(n) => Ok(n.to_string()),
-            Err(_) => row.try_get::<String, _>(0).map_err(from_sqlx),
-        }
+        CellRow(&SqliteRow::new(row)).setting(0)
     }
 
     /// Remembers the value of pragma `name`, unless already remembered, to

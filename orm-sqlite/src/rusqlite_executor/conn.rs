@@ -14,8 +14,9 @@ use orm_core::{
 
 use super::bind::{owned, Params};
 use super::error::from_rusqlite;
-use super::row::{CellRow, Columns, OwnedRow};
+use super::row::{Columns, OwnedRow};
 use super::Object;
+use crate::cell::{storage_class, Cell, CellRow};
 use crate::connection::postgres_only;
 use crate::error::is_no_transaction_error;
 use crate::settings;
@@ -273,7 +274,7 @@ impl RusqliteConn {
                     for (i, ty) in types.iter_mut().enumerate() {
                         if ty.is_none() {
                             *ty = row.get_ref(i).ok().and_then(|v| {
-                                super::row::storage_class(v).map(crate::row::Storage::name)
+                                storage_class(Cell::from(v)).map(crate::row::Storage::name)
                             });
                         }
                     }

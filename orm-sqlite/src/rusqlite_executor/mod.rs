@@ -34,8 +34,6 @@ mod bind;
 mod conn;
 mod error;
 mod row;
-#[cfg(feature = "chrono")]
-mod time;
 mod worker;
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! Dates and times on the rusqlite executor, stored as `crate::storage`
-//! says for both executors (TEXT: `2024-05-01`, `12:30:00.5`,
+//! Dates and times as both executors read them: stored as `crate::storage`
+//! says (TEXT: `2024-05-01`, `12:30:00.5`,
 //! `2024-05-01 12:30:00.5`, RFC 3339 for a timestamp with time zone) and
 //! read from TEXT, a Unix time (INTEGER) or a Julian day (REAL), as
 //! SQLite's date functions take them.
