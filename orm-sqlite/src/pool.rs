@@ -113,6 +113,15 @@ pub(crate) async fn lease_within<M: managed::Manager>(
     }
 }
 
+/// A deadpool status as orm reports it, for either executor.
+pub(crate) fn pool_status(status: managed::Status) -> PoolStatus {
+    PoolStatus {
+        max_size: status.max_size,
+        size: status.size,
+        idle: status.available,
+    }
+}
+
 /// Leases a connection from `pool`, waiting up to `timeout`.
 async fn lease(pool: &Pool, timeout: Duration) -> std::result::Result<Object, sqlx::Error> {
     match lease_within(pool, timeout).await {
@@ -203,12 +212,7 @@ impl Backend for Sqlite {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let status = self.pool.status();
-        PoolStatus {
-            max_size: status.max_size,
-            size: status.size,
-            idle: status.available,
-        }
+        pool_status(self.pool.status())
     }
 
     /// Closes the pool: idle connections now, leased ones as they come

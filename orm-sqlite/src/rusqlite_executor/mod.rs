@@ -45,7 +45,7 @@ use rusqlite::OpenFlags;
 pub use conn::RusqliteConn;
 use worker::{OpenOptions, Worker};
 
-use crate::pool::{lease_within, UrlParams};
+use crate::pool::{lease_within, pool_status, UrlParams};
 use crate::{SqliteDialect, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT};
 
 /// Opens connection threads for the pool.
@@ -219,12 +219,7 @@ impl Backend for Rusqlite {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let status = self.pool.status();
-        PoolStatus {
-            max_size: status.max_size,
-            size: status.size,
-            idle: status.available,
-        }
+        pool_status(self.pool.status())
     }
 
     async fn close(&self) {
