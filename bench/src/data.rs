@@ -50,7 +50,7 @@ pub fn black_haired(n: usize) -> usize {
 /// The hair colour an update writes in iteration `iteration`; alternating
 /// means every update changes the rows it touches.
 pub fn update_color(iteration: usize) -> &'static str {
-    if iteration % 2 == 0 {
+    if iteration.is_multiple_of(2) {
         "red"
     } else {
         "blue"
@@ -151,7 +151,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(ch);

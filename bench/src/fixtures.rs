@@ -114,7 +114,9 @@ pub fn rows_for(workload: Workload) -> Rows {
 }
 
 fn post(user_id: i32, i: usize) -> (i32, String, Option<String>) {
-    let body = (i % 2 == 0).then(|| format!("The body of post {i}, a few words long."));
+    let body = i
+        .is_multiple_of(2)
+        .then(|| format!("The body of post {i}, a few words long."));
     (user_id, format!("Post {i}"), body)
 }
 

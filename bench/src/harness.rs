@@ -81,10 +81,32 @@ pub struct WorkloadResult {
 
 impl WorkloadResult {
     pub fn median_of(&self, contender: &str) -> Option<u64> {
-        self.timings
+        self.timings_of(contender).map(Timings::median)
+    }
+
+    pub fn timings_of(&self, contender: &str) -> Option<&Timings> {
+        self.timings.iter().find(|t| t.contender == contender)
+    }
+
+    /// The quartiles (25th and 75th percentile) of `contender`'s ratio to
+    /// `base` round by round: both ran in every round, so a round's ratio
+    /// compares them under the same conditions, and the range says how far
+    /// the rounds agreed on the overall ratio.
+    pub fn round_ratio_quartiles(&self, contender: &str, base: &str) -> Option<(f64, f64)> {
+        let (a, b) = (self.timings_of(contender)?, self.timings_of(base)?);
+        let mut ratios: Vec<f64> = a
+            .round_medians
             .iter()
-            .find(|t| t.contender == contender)
-            .map(Timings::median)
+            .zip(&b.round_medians)
+            .filter(|(_, b)| **b > 0)
+            .map(|(a, b)| *a as f64 / *b as f64)
+            .collect();
+        if ratios.is_empty() {
+            return None;
+        }
+        ratios.sort_by(f64::total_cmp);
+        let at = |q: usize| ratios[(ratios.len() - 1) * q / 4];
+        Some((at(1), at(3)))
     }
 }
 
@@ -96,7 +118,7 @@ pub fn median(values: &[u64]) -> u64 {
     let mut v = values.to_vec();
     v.sort_unstable();
     let mid = v.len() / 2;
-    if v.len() % 2 == 0 {
+    if v.len().is_multiple_of(2) {
         (v[mid - 1] + v[mid]) / 2
     } else {
         v[mid]

@@ -111,9 +111,9 @@ impl Pinning {
     }
 
     fn pin(&mut self, pid: u32) -> Result<()> {
-        if !self.original.contains_key(&pid) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.original.entry(pid) {
             let mask = mask_of(pid)?;
-            self.original.insert(pid, mask);
+            slot.insert(mask);
         }
         set_mask(pid, &self.mask)
     }

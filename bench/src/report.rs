@@ -196,7 +196,7 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
-fn find<'a>(suite: &'a Suite, pred: impl Fn(&Workload) -> bool) -> Option<&'a WorkloadResult> {
+fn find(suite: &Suite, pred: impl Fn(&Workload) -> bool) -> Option<&WorkloadResult> {
     suite.results.iter().find(|r| pred(&r.workload))
 }
 
@@ -217,7 +217,12 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
         let x = orm as f64 / base as f64;
         out.push(Target {
             what: format!("{} {label}: orm ≤ {limit:.2}× {reference}", suite.backend),
-            measured: format!("{x:.2}× ({} vs {})", human(orm), human(base)),
+            measured: format!(
+                "{x:.2}× ({} vs {}){}",
+                human(orm),
+                human(base),
+                rounds(r, "orm", reference)
+            ),
             met: Some(x <= limit),
         });
     };
@@ -289,7 +294,10 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
                     let x = orm as f64 / sqlx as f64;
                     out.push(Target {
                         what: format!("SQLite {}: {executor} ≤ 1.10× sqlx", r.workload.name()),
-                        measured: format!("{x:.2}×"),
+                        measured: format!(
+                            "{x:.2}×{}",
+                            rounds(r, executor, "sqlx (one SqliteConnection)")
+                        ),
                         met: Some(x <= 1.10),
                     });
                 }
@@ -307,7 +315,7 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
                             "SQLite {}: {executor} ≤ 1.5× rusqlite (goal)",
                             r.workload.name()
                         ),
-                        measured: format!("{x:.2}×"),
+                        measured: format!("{x:.2}×{}", rounds(r, executor, suite.floor)),
                         met: Some(x <= 1.5),
                     });
                 }
@@ -327,6 +335,15 @@ fn targets(suites: &[Suite], memory: &[Measurement]) -> Vec<Target> {
         });
     }
     out
+}
+
+/// `; rounds 1.02–1.07×`: the quartiles of the round-by-round ratio of
+/// `contender` to `base` (empty when there is no round to compare).
+fn rounds(r: &WorkloadResult, contender: &str, base: &str) -> String {
+    r.round_ratio_quartiles(contender, base)
+        .map_or(String::new(), |(low, high)| {
+            format!("; rounds {low:.2}–{high:.2}×")
+        })
 }
 
 fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
@@ -455,6 +472,12 @@ pub fn render(info: &RunInfo, suites: &[Suite], memory: &[Measurement]) -> Strin
     let targets = targets(suites, memory);
     if !targets.is_empty() {
         let _ = writeln!(s, "## Targets of the issue, as this run measured them\n");
+        let _ = writeln!(
+            s,
+            "A target is met when the ratio of the medians over every counted operation is within it. \
+             \"rounds\" is the middle half (the quartiles) of the same ratio taken round by round, where both \
+             contenders ran under the same conditions: a target inside that range is a tie with the noise.\n"
+        );
         let _ = writeln!(s, "| target | measured | |");
         let _ = writeln!(s, "|---|---|---|");
         for t in &targets {

@@ -50,15 +50,12 @@ fn user(row: &Row) -> UserRow {
 }
 
 fn medium(row: &Row) -> (UserRow, Option<PostRow>) {
-    let post = match row.get::<_, Option<i32>>(3) {
-        Some(id) => Some(PostRow {
-            id,
-            user_id: row.get(4),
-            title: row.get(5),
-            body: row.get(6),
-        }),
-        None => None,
-    };
+    let post = row.get::<_, Option<i32>>(3).map(|id| PostRow {
+        id,
+        user_id: row.get(4),
+        title: row.get(5),
+        body: row.get(6),
+    });
     (user(row), post)
 }
 
