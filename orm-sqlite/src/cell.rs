@@ -167,6 +167,26 @@ impl<C: Cells + ?Sized> CellRow<'_, C> {
         }
     }
 
+    /// TEXT `text` of column `idx` parsed by `parse`; a failure names the
+    /// column and what `parse` said.
+    #[cfg(any(
+        feature = "chrono",
+        feature = "uuid",
+        feature = "json",
+        feature = "decimal"
+    ))]
+    fn parse_text<T, E: fmt::Display>(
+        &self,
+        idx: usize,
+        expected: &'static str,
+        parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+    ) -> Result<Option<T>> {
+        let text = self.text(idx, expected)?.unwrap_or_default();
+        parse(text)
+            .map(Some)
+            .map_err(|e| self.invalid(idx, expected, "TEXT", e))
+    }
+
     /// TEXT as UTF-8.
     fn text(&self, idx: usize, expected: &'static str) -> Result<Option<&str>> {
         match self.raw(idx, expected)? {
@@ -249,12 +269,7 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
         const EXPECTED: &str = "chrono::NaiveDate";
         match self.raw(idx, EXPECTED)? {
             None => Ok(None),
-            Some(Cell::Text(_)) => {
-                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
-                crate::time::parse_date(text)
-                    .map(Some)
-                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
-            }
+            Some(Cell::Text(_)) => self.parse_text(idx, EXPECTED, crate::time::parse_date),
             Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
         }
     }
@@ -265,12 +280,7 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
         const EXPECTED: &str = "chrono::NaiveTime";
         match self.raw(idx, EXPECTED)? {
             None => Ok(None),
-            Some(Cell::Text(_)) => {
-                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
-                crate::time::parse_time(text)
-                    .map(Some)
-                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
-            }
+            Some(Cell::Text(_)) => self.parse_text(idx, EXPECTED, crate::time::parse_time),
             Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
         }
     }
@@ -303,12 +313,7 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
             Some(Cell::Blob(bytes)) => uuid::Uuid::from_slice(bytes)
                 .map(Some)
                 .map_err(|e| self.invalid(idx, EXPECTED, "BLOB", e)),
-            Some(Cell::Text(_)) => {
-                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
-                uuid::Uuid::parse_str(text)
-                    .map(Some)
-                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
-            }
+            Some(Cell::Text(_)) => self.parse_text(idx, EXPECTED, uuid::Uuid::parse_str),
             Some(other) => Err(self.mismatch(idx, EXPECTED, other)),
         }
     }
@@ -320,10 +325,7 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
         match self.raw(idx, EXPECTED)? {
             None => Ok(None),
             Some(Cell::Text(_)) => {
-                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
-                serde_json::from_str(text)
-                    .map(Some)
-                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
+                self.parse_text(idx, EXPECTED, |text| serde_json::from_str(text))
             }
             Some(Cell::Integer(v)) => Ok(Some(serde_json::Value::from(v))),
             Some(Cell::Real(v)) => Ok(Some(serde_json::Value::from(v))),
@@ -341,13 +343,9 @@ impl<C: Cells + ?Sized> Row for CellRow<'_, C> {
         const EXPECTED: &str = "rust_decimal::Decimal";
         match self.raw(idx, EXPECTED)? {
             None => Ok(None),
-            Some(Cell::Text(_)) => {
-                let text = self.text(idx, EXPECTED)?.unwrap_or_default();
-                Decimal::from_str(text)
-                    .or_else(|_| Decimal::from_scientific(text))
-                    .map(Some)
-                    .map_err(|e| self.invalid(idx, EXPECTED, "TEXT", e))
-            }
+            Some(Cell::Text(_)) => self.parse_text(idx, EXPECTED, |text| {
+                Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text))
+            }),
             Some(Cell::Integer(v)) => Ok(Some(Decimal::from(v))),
             Some(Cell::Real(v)) => Decimal::try_from(v)
                 .map(Some)

@@ -336,3 +336,50 @@ async fn a_changed_pragma_is_restored_before_the_next_lease() {
     assert_eq!(conn.setting("cache_size").await.unwrap(), before);
     assert_eq!(conn.tx_status(), TxStatus::Idle);
 }
+
+#[cfg(feature = "chrono")]
+#[tokio::test]
+async fn both_executors_read_text_dates_and_times_alike() {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+    // One decoder reads both executors' rows: TEXT as SQLite's date
+    // functions write it, a Unix time, a Julian day, a time without
+    // seconds, and RFC 3339 with an offset.
+    const SQL: &str = "SELECT datetime('2024-05-01 12:30:00') AS a, 1714566600 AS b, \
+                       julianday('2024-05-01 12:30:00') AS c, '12:30' AS d, \
+                       '2024-05-01T12:30:00+02:00' AS e";
+    type Row = (
+        NaiveDateTime,
+        NaiveDateTime,
+        NaiveDateTime,
+        NaiveTime,
+        DateTime<Utc>,
+    );
+    let noon: NaiveDateTime = NaiveDate::from_ymd_opt(2024, 5, 1)
+        .and_then(|d| d.and_hms_opt(12, 30, 0))
+        .unwrap();
+    let check = |rows: &[Row]| {
+        let (a, b, c, d, e) = rows[0];
+        assert_eq!((a, b), (noon, noon));
+        assert!((c - noon).num_milliseconds().abs() <= 1, "{c}");
+        assert_eq!(d, NaiveTime::from_hms_opt(12, 30, 0).unwrap());
+        assert_eq!(e.naive_utc(), noon - chrono::Duration::hours(2));
+    };
+    on_both!(|conn| {
+        let rows = conn.fetch_all::<Row>(SQL, &[]).await.unwrap();
+        check(&rows);
+        rows
+    });
+    // TEXT that is not UTF-8 is the decoder's error on both, in one wording.
+    on_both!(|conn| {
+        let err = conn
+            .fetch_all::<(String,)>("SELECT CAST(x'ff' AS TEXT) AS x", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { column, .. } if column == "x"),
+            "{err:?}"
+        );
+        err
+    });
+}
