@@ -1,5 +1,7 @@
 //! Raw SQL with dynamic rows, a struct deriving `FromRow`, a statement's
-//! columns without running it, a setting, and every statement echoed.
+//! columns without running it, a setting, a select whose rows do not decode
+//! (the transaction goes on), and every statement echoed, the setting and
+//! the `DESCRIBE` included.
 //!
 //! Runs on an embedded SQLite database by default:
 //!
@@ -20,6 +22,17 @@ struct Karma {
     name: String,
     #[row(rename = "points")]
     karma: i64,
+}
+
+/// The same table seen with a wrongly typed column.
+#[derive(Table, Debug)]
+#[table(name = "raw_sql_people")]
+struct MistypedPerson {
+    #[column(primary_key)]
+    id: i64,
+    name: i64,
+    karma: i64,
+    email: Option<String>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -63,6 +76,13 @@ async fn main() -> orm::Result<()> {
     // A mistake names the column.
     let err = rows[0].get::<i64>("name").unwrap_err();
     println!("reading `name` as i64: {err}");
+
+    // A select whose rows do not decode is an error naming the column, and
+    // loses nothing: the database changed nothing, so the rows inserted
+    // above are still there to commit.
+    let err = s.select::<MistypedPerson>().all().await.unwrap_err();
+    println!("selecting MistypedPerson: {err}");
+    assert_eq!(s.state(), SessionState::Active);
 
     // Straight into a struct deriving FromRow.
     let report: Vec<Karma> = s
