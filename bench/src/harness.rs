@@ -197,12 +197,40 @@ fn nanos(d: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::*;
 
     #[test]
     fn medians() {
         assert_eq!(median(&[]), 0);
         assert_eq!(median(&[3, 1, 2]), 2);
         assert_eq!(median(&[4, 1, 2, 3]), 2);
+    }
+
+    fn timings(contender: &'static str, round_medians: Vec<u64>) -> Timings {
+        Timings {
+            contender,
+            samples: round_medians.clone(),
+            round_medians,
+        }
+    }
+
+    #[test]
+    fn round_ratios_pair_rounds_and_give_their_quartiles() {
+        let result = WorkloadResult {
+            workload: Workload::Transaction,
+            iterations: 1,
+            timings: vec![
+                timings("raw", vec![100, 100, 200, 100, 100]),
+                timings("orm", vec![100, 110, 180, 120, 105]),
+            ],
+        };
+        // Ratios round by round: 1.00, 1.10, 0.90, 1.20, 1.05; sorted
+        // 0.90 1.00 1.05 1.10 1.20: quartiles at positions 1 and 3.
+        let (low, high) = result.round_ratio_quartiles("orm", "raw").unwrap();
+        assert!(
+            (low - 1.00).abs() < 1e-9 && (high - 1.10).abs() < 1e-9,
+            "{low} {high}"
+        );
+        assert!(result.round_ratio_quartiles("orm", "nobody").is_none());
     }
 }
