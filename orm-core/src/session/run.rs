@@ -7,6 +7,7 @@ use futures_core::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::log::{logged, logged_as, StreamWatch};
+use super::session::undecodable;
 use super::{controls_transaction, Backend, Connection, Session, SessionState};
 use crate::error::{Error, Result};
 use crate::query::{Delete, Insert, ResultColumn, Select, Truncate, Update};
@@ -172,9 +173,7 @@ impl<B: Backend> Session<B> {
                     *retryable |= e.is_retryable();
                     // As `track_read`: a row of a select that could not be
                     // decoded changed nothing in the database.
-                    let undecodable =
-                        matches!(e, Error::Decode { .. } | Error::ColumnNotFound { .. });
-                    if *state == SessionState::Active && !(select && undecodable) {
+                    if *state == SessionState::Active && !(select && undecodable(e)) {
                         *state = SessionState::Failed;
                     }
                 })

@@ -336,7 +336,7 @@ impl<B: Backend> Session<B> {
     /// transaction needs undoing: the program may go on, or commit what it
     /// wrote before.
     pub(super) fn track_read<T>(&mut self, result: Result<T>) -> Result<T> {
-        if let Err(Error::Decode { .. } | Error::ColumnNotFound { .. }) = &result {
+        if result.as_ref().is_err_and(undecodable) {
             self.write_in_flight = false;
             return result;
         }
@@ -361,6 +361,12 @@ impl<B: Backend> Session<B> {
         }
         result
     }
+}
+
+/// Rows the program could not decode, after the database ran the statement:
+/// a read that failed so leaves the transaction as it was.
+pub(super) fn undecodable(error: &Error) -> bool {
+    matches!(error, Error::Decode { .. } | Error::ColumnNotFound { .. })
 }
 
 pub(super) fn closed(operation: &'static str) -> Error {
