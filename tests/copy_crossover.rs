@@ -28,7 +28,7 @@ const RUNS: usize = 9;
 
 /// Column `i`: `int8` when even, `text` when odd.
 fn column_type(i: usize) -> Type {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Type::INT8
     } else {
         Type::TEXT

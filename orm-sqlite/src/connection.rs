@@ -14,9 +14,9 @@ use orm_core::{
     Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
 };
-use sqlx::Executor as _;
+use sqlx::{Executor as _, SqlSafeStr as _};
 
-use crate::bind::bind_all;
+use crate::bind::{bind_all, statement_text};
 use crate::cell::CellRow;
 use crate::error::from_sqlx;
 use crate::row::SqliteRow;
@@ -205,7 +205,7 @@ impl Connection for SqliteConn {
         let waits = self.before_statement(sql);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
-            conn.execute(sqlx::raw_sql(sql))
+            conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
                 .await
                 .map(drop)
                 .map_err(from_sqlx)
@@ -216,10 +216,11 @@ impl Connection for SqliteConn {
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         let carried = self.carrying_begin(sql).await?;
-        let query = bind_all(carried.as_deref().unwrap_or(sql), binds)?;
+        let carries = carried.is_some();
+        let query = bind_all(statement_text(carried, sql), binds)?;
         self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
-        let began = self.carry_begin(carried.is_some());
+        let began = self.carry_begin(carries);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
             if !began {
@@ -249,10 +250,11 @@ impl Connection for SqliteConn {
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
         let carried = self.carrying_begin(sql).await?;
-        let query = bind_all(carried.as_deref().unwrap_or(sql), binds)?;
+        let carries = carried.is_some();
+        let query = bind_all(statement_text(carried, sql), binds)?;
         self.remember_pragmas(sql).await;
         let waits = self.before_statement(sql);
-        let began = self.carry_begin(carried.is_some());
+        let began = self.carry_begin(carries);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a query", async {
             let mut rows = query.fetch(conn);
@@ -281,7 +283,8 @@ impl Connection for SqliteConn {
             }
             self.remember_pragmas(&sql).await;
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
-            let query = match bind_all(&sql, &refs) {
+            let text = sqlx::AssertSqlSafe(sql.clone()).into_sql_str();
+            let query = match bind_all(text, &refs) {
                 Ok(query) => query,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;

@@ -1,7 +1,7 @@
 //! A statement's result columns, from the prepared statement.
 
 use orm_core::{Result, ResultColumn};
-use sqlx::{Column as _, Executor as _, TypeInfo as _};
+use sqlx::{AssertSqlSafe, Column as _, Executor as _, SqlSafeStr as _, TypeInfo as _};
 
 use crate::error::from_sqlx;
 use crate::row::declared_type;
@@ -13,7 +13,9 @@ impl SqliteConn {
     pub(crate) async fn describe_statement(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
         let (timeout, conn, discarded) = self.parts()?;
         let described = Self::timed(timeout, discarded, "a statement", async {
-            conn.describe(sql).await.map_err(from_sqlx)
+            conn.describe(AssertSqlSafe(sql).into_sql_str())
+                .await
+                .map_err(from_sqlx)
         })
         .await?;
         Ok(described

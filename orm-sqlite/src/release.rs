@@ -2,7 +2,7 @@
 //! it is, rolled back first, or closed.
 
 use orm_core::TxStatus;
-use sqlx::Executor as _;
+use sqlx::{AssertSqlSafe, Executor as _};
 
 use crate::error::is_no_transaction;
 use crate::pool::{close, Object};
@@ -78,7 +78,7 @@ async fn roll_back_and_release(
     }
     for (name, value) in &restore {
         let sql = restore_statement(name, value);
-        if (&mut **conn).execute(sql.as_str()).await.is_err() {
+        if (&mut **conn).execute(AssertSqlSafe(sql)).await.is_err() {
             return;
         }
     }

@@ -4,7 +4,7 @@
 //! bookkeeping here serve both executors; each runs the statements its way.
 
 use orm_core::{Error, Result};
-use sqlx::Executor as _;
+use sqlx::{AssertSqlSafe, Executor as _};
 
 use crate::cell::CellRow;
 use crate::error::from_sqlx;
@@ -90,7 +90,7 @@ impl SqliteConn {
     pub(crate) async fn read_pragma(&mut self, name: &str) -> Result<String> {
         let sql = read_statement(name)?;
         self.send_pending_begin().await?;
-        let row = self.raw()?.fetch_optional(sql.as_str()).await;
+        let row = self.raw()?.fetch_optional(AssertSqlSafe(sql)).await;
         let Some(row) = row.map_err(from_sqlx)? else {
             return Err(no_such_pragma(name));
         };
@@ -126,7 +126,7 @@ impl SqliteConn {
         // Some pragmas change nothing inside a transaction: after its BEGIN.
         self.send_pending_begin().await?;
         self.raw()?
-            .execute(sql.as_str())
+            .execute(AssertSqlSafe(sql))
             .await
             .map(drop)
             .map_err(from_sqlx)
