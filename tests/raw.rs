@@ -226,6 +226,39 @@ both!(async fn describe_reports_columns_and_types_without_running_the_statement(
     Ok(())
 });
 
+both!(async fn describe_types_a_sqlite_expression_by_its_first_row_and_never_runs_a_write(db, kind) {
+    seed_users(&db).await?;
+    let mut s = db.session();
+    let typed = |columns: Vec<orm::ResultColumn>| -> Vec<(String, String)> {
+        columns.into_iter().map(|c| (c.name, c.database_type)).collect()
+    };
+    let pairs = |expected: &[(&str, &str)]| -> Vec<(String, String)> {
+        expected.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+    };
+    let select = s.raw("SELECT 1 + 1 AS two, 'x' || name AS label, karma / 2.0 AS half FROM users ORDER BY id").describe().await?;
+    let no_row = s.raw("SELECT 'x' || name AS label FROM users WHERE karma < 0").describe().await?;
+    let returning = s.raw("DELETE FROM users RETURNING id + 1 AS next").describe().await?;
+    match kind {
+        Kind::Postgres => {
+            assert_eq!(typed(select), pairs(&[("two", "int4"), ("label", "text"), ("half", "numeric")]));
+            assert_eq!(typed(no_row), pairs(&[("label", "text")]));
+            assert_eq!(typed(returning), pairs(&[("next", "int8")]));
+        }
+        Kind::Sqlite => {
+            // One SELECT runs once: the first row's storage classes.
+            assert_eq!(typed(select), pairs(&[("two", "INTEGER"), ("label", "TEXT"), ("half", "REAL")]));
+            // No row: nothing to take a type from.
+            assert_eq!(typed(no_row), pairs(&[("label", "NULL")]));
+            // A write is never run to type its RETURNING expressions.
+            assert_eq!(typed(returning), pairs(&[("next", "NULL")]));
+        }
+    }
+    assert_eq!(s.select::<User>().count().await?, 4);
+    s.commit().await?;
+    assert_eq!(db.session().select::<User>().count().await?, 4);
+    Ok(())
+});
+
 both!(async fn a_raw_insert_rolled_back_is_gone(db, kind) {
     seed_users(&db).await?;
     let mut s = db.session();

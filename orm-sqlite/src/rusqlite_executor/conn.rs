@@ -16,9 +16,11 @@ use super::bind::{owned, Params};
 use super::error::from_rusqlite;
 use super::row::{Columns, OwnedRow};
 use super::Object;
-use crate::cell::{storage_class, Cell, CellRow};
+use crate::cell::CellRow;
 use crate::connection::postgres_only;
+use crate::describe::{only_reads, result_columns, type_from_row};
 use crate::error::is_no_transaction_error;
+use crate::row::declared_name;
 use crate::settings;
 use crate::storage::check_bind_count;
 use crate::transaction::{begin_sql, QUERY_ONLY_OFF, QUERY_ONLY_ON};
@@ -253,39 +255,27 @@ impl RusqliteConn {
         .await
     }
 
-    /// Prepares `sql` and reads its result columns: their names and
-    /// declared types. As on the sqlx executor, a column with no declared
-    /// type (an expression) of a read-only statement takes the storage
-    /// class of its first row's value, the statement being stepped once
-    /// for it; else it is `NULL`.
+    /// Prepares `sql` and reads its result columns: their names and types,
+    /// as on the sqlx executor (see `crate::describe`).
     async fn describe_statement(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
         let sql = sql.to_string();
         self.run("a statement", true, move |conn| {
             let mut statement = conn.prepare(&sql).map_err(from_rusqlite)?;
             let columns = Columns::of(&statement);
-            let mut types: Vec<Option<&'static str>> = columns
+            let mut types: Vec<Option<String>> = columns
                 .declared
                 .iter()
-                .map(|d| d.as_deref().and_then(crate::row::declared_name))
+                .map(|d| d.as_deref().and_then(declared_name).map(str::to_string))
                 .collect();
-            if types.contains(&None) && statement.readonly() {
+            if types.contains(&None) && statement.readonly() && only_reads(&sql) {
                 let mut rows = statement.raw_query();
+                // Best effort: a statement that fails as it runs is
+                // still described, its expressions left untyped.
                 if let Ok(Some(row)) = rows.next() {
-                    for (i, ty) in types.iter_mut().enumerate() {
-                        if ty.is_none() {
-                            *ty = row.get_ref(i).ok().and_then(|v| {
-                                storage_class(Cell::from(v)).map(crate::row::Storage::name)
-                            });
-                        }
-                    }
+                    type_from_row(&mut types, row);
                 }
             }
-            Ok(columns
-                .names
-                .iter()
-                .zip(types)
-                .map(|(name, ty)| crate::describe::result_column(name, ty.unwrap_or("NULL")))
-                .collect())
+            Ok(result_columns(&columns.names, types))
         })
         .await
     }

@@ -26,9 +26,7 @@
 //! `Record` column types, settings (pragmas, restored on release) and the
 //! refusals of what SQLite lacks are shared with it too. Not covered:
 //! sqlx's `cache`, `immutable` and `vfs` URL parameters (refused with
-//! [`Error::InvalidUrl`]); and `describe` types an expression column only
-//! from a read-only statement's first row, where sqlx also reads the
-//! statement's bytecode (with no row, such a column is `NULL` here).
+//! [`Error::InvalidUrl`]).
 
 mod bind;
 mod conn;
