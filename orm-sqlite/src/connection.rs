@@ -409,7 +409,7 @@ pub(crate) fn no_two_phase() -> Error {
 
 #[cfg(test)]
 mod tests {
-    use orm_core::{Backend, ConnectOptions, Connection, ValueRef};
+    use orm_core::{Backend, ConnectOptions, Connection, TxStatus, ValueRef};
     use sqlx::Connection as _;
 
     use crate::Sqlite;
@@ -451,5 +451,56 @@ mod tests {
         // `BEGIN; SELECT ? + 1` (one call to the worker), the statement
         // alone, and `COMMIT`.
         assert_eq!(conn.raw().unwrap().cached_statements_size(), before + 3);
+    }
+
+    #[tokio::test]
+    async fn an_immediate_begin_goes_with_the_first_write_and_takes_the_lock() {
+        let file = std::env::temp_dir().join(format!("orm-immediate-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let url = format!("sqlite://{}?busy_timeout=50ms", file.display());
+        let db = Sqlite::connect(&ConnectOptions::parse(&url).unwrap())
+            .await
+            .unwrap();
+        let mut setup = db.acquire().await.unwrap();
+        setup.batch("CREATE TABLE t (n INTEGER)").await.unwrap();
+        drop(setup);
+        let immediate = orm_core::TxOptions::new().immediate();
+        let mut writer = db.acquire().await.unwrap();
+        let before = writer.raw().unwrap().cached_statements_size();
+        writer.begin(&immediate).await.unwrap();
+        writer
+            .execute("INSERT INTO t VALUES (?)", &[ValueRef::I64(1)])
+            .await
+            .unwrap();
+        // `BEGIN IMMEDIATE; INSERT ..`: one call to the worker.
+        assert_eq!(writer.raw().unwrap().cached_statements_size(), before + 1);
+        assert_eq!(writer.tx_status(), TxStatus::InTransaction);
+        // The lock is held: another connection's BEGIN IMMEDIATE is refused
+        // with its write, which never runs, and no transaction is open.
+        let mut other = db.acquire().await.unwrap();
+        other.begin(&immediate).await.unwrap();
+        let err = other
+            .execute("INSERT INTO t VALUES (?)", &[ValueRef::I64(2)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, orm_core::Error::Busy { .. }), "{err:?}");
+        assert_eq!(other.tx_status(), TxStatus::Idle);
+        writer.commit().await.unwrap();
+        other.begin(&immediate).await.unwrap();
+        other
+            .execute("INSERT INTO t VALUES (?)", &[ValueRef::I64(3)])
+            .await
+            .unwrap();
+        other.commit().await.unwrap();
+        let rows: Vec<(i64,)> = other
+            .fetch_all("SELECT n FROM t ORDER BY n", &[])
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(1,), (3,)]);
+        drop((writer, other));
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
     }
 }

@@ -69,10 +69,10 @@ impl SqliteConn {
 
     pub(crate) async fn begin_transaction(&mut self, options: &TxOptions) -> Result<()> {
         let deferred = matches!(options.lock, None | Some(LockMode::Deferred));
-        if deferred && !options.read_only && self.status == TxStatus::Idle {
+        if !options.read_only && self.status == TxStatus::Idle {
             self.pending_begin = Some(begin_sql(options));
             self.status = TxStatus::InTransaction;
-            self.deferred = true;
+            self.deferred = deferred;
             self.reading = false;
             return Ok(());
         }
@@ -97,8 +97,15 @@ impl SqliteConn {
             return Ok(());
         };
         let (deferred, reading) = (self.deferred, self.reading);
-        self.control("BEGIN", begin, TxStatus::InTransaction)
-            .await?;
+        match self.control("BEGIN", begin, TxStatus::InTransaction).await {
+            Ok(()) => {}
+            // Refused the write lock: no transaction is open.
+            Err(e @ Error::Busy { .. }) => {
+                self.status = TxStatus::Idle;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
         (self.deferred, self.reading) = (deferred, reading);
         Ok(())
     }
@@ -136,11 +143,22 @@ impl SqliteConn {
     }
 
     /// After SQL that carried the `BEGIN` (`began`) succeeded, the
-    /// transaction is open. After an error it stays unknown: the `BEGIN`
-    /// may have run, and a `ROLLBACK` settles it either way.
+    /// transaction is open. After an error it stays unknown (the `BEGIN`
+    /// may have run, and a `ROLLBACK` settles it either way), but for a
+    /// `BEGIN` refused the write lock: then no transaction is open, and the
+    /// session takes it as a `begin` that failed.
     pub(crate) fn carried_begin<T>(&mut self, began: bool, result: &Result<T>) {
-        if began && result.is_ok() {
-            self.status = TxStatus::InTransaction;
+        if !began {
+            return;
+        }
+        match result {
+            Ok(_) => self.status = TxStatus::InTransaction,
+            // A `BEGIN IMMEDIATE` or `EXCLUSIVE` that found the write lock
+            // taken for the whole busy timeout: refused, it opened nothing,
+            // and the statement behind it never ran (once it holds the
+            // lock, nothing in the transaction waits for one).
+            Err(Error::Busy { .. }) if !self.deferred => self.status = TxStatus::Idle,
+            Err(_) => {}
         }
     }
 

@@ -36,6 +36,11 @@ pub struct Session<B: Backend> {
     /// The process-wide number of the open (or last) transaction: what
     /// ties a server-side cursor to the transaction that declared it.
     pub(super) transaction: u64,
+    /// Until the transaction's first statement is tracked: the state before
+    /// its `begin`, and the statement count then. A backend may send the
+    /// `BEGIN` with that statement; should the `BEGIN` be refused, the
+    /// session goes back to this state, as when `begin` itself fails.
+    pub(super) before_begin: Option<(SessionState, u64)>,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -61,6 +66,7 @@ impl<B: Backend> Session<B> {
             attempt: 1,
             statements: 0,
             transaction: 0,
+            before_begin: None,
         }
     }
 
@@ -167,6 +173,7 @@ impl<B: Backend> Session<B> {
             }
             match result {
                 Ok(()) => {
+                    self.before_begin = Some((self.state, self.statements));
                     self.state = SessionState::Active;
                     self.transaction = super::cursor::next_transaction();
                     self.write_in_flight = false;
@@ -347,6 +354,11 @@ impl<B: Backend> Session<B> {
     /// unless nothing reached the database.
     pub(super) fn track<T>(&mut self, result: Result<T>) -> Result<T> {
         self.write_in_flight = false;
+        if result.is_ok() {
+            self.before_begin = None;
+        } else if self.begin_refused() {
+            return result;
+        }
         if let Err(e) = &result {
             self.retryable |= e.is_retryable();
             let nothing_sent = matches!(
@@ -360,6 +372,31 @@ impl<B: Backend> Session<B> {
             }
         }
         result
+    }
+}
+
+impl<B: Backend> Session<B> {
+    /// After the transaction's first statement failed: true when the
+    /// connection says no transaction is open, so the `BEGIN` sent with
+    /// the statement was refused (on SQLite, `BEGIN IMMEDIATE` finding the
+    /// write lock taken for the whole busy timeout) and nothing of the
+    /// transaction exists. The session is then as before `begin`, its
+    /// connection back in the pool, as when `begin` itself fails.
+    fn begin_refused(&mut self) -> bool {
+        let Some((before, statements)) = self.before_begin.take() else {
+            return false;
+        };
+        let first = self.statements == statements + 1;
+        let idle = self
+            .conn
+            .as_ref()
+            .is_some_and(|conn| conn.tx_status() == TxStatus::Idle);
+        if self.state != SessionState::Active || !first || !idle {
+            return false;
+        }
+        self.conn = None;
+        self.state = before;
+        true
     }
 }
 
