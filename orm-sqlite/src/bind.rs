@@ -10,10 +10,10 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use orm_core::{Result, ValueRef};
+use orm_core::{Error, Result, ValueRef};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments};
-use sqlx::{AssertSqlSafe, SqlSafeStr as _, SqlStr};
+use sqlx::{Arguments as _, AssertSqlSafe, SqlSafeStr as _, SqlStr};
 
 use crate::storage::{check_bind_count, stored, Stored};
 
@@ -32,25 +32,32 @@ pub(crate) fn statement_text(carried: Option<String>, sql: &str) -> SqlStr {
 
 /// Builds the statement `sql` with `binds` bound in order;
 /// [`Error::TooManyBinds`] past SQLite's limit, before anything is sent.
+/// The arguments are sized up front: a bulk insert binds tens of
+/// thousands of values, and growing the list one value at a time would
+/// copy it over and over.
 pub(crate) fn bind_all(sql: SqlStr, binds: &[ValueRef<'_>]) -> Result<SqliteQuery> {
     check_bind_count(binds.len())?;
-    binds
-        .iter()
-        .enumerate()
-        .try_fold(sqlx::query(sql), |query, (i, value)| {
-            bind(query, i + 1, *value)
-        })
+    let mut arguments = SqliteArguments::default();
+    arguments.reserve(binds.len(), 0);
+    for (i, value) in binds.iter().enumerate() {
+        bind(&mut arguments, i + 1, *value)?;
+    }
+    Ok(sqlx::query_with(sql, arguments))
 }
 
 /// Binds one value, the `parameter`th (1-based), as [`stored`] says.
-fn bind(query: SqliteQuery, parameter: usize, value: ValueRef<'_>) -> Result<SqliteQuery> {
-    Ok(match stored(parameter, value)? {
-        Stored::Null => query.bind(None::<i64>),
-        Stored::Integer(v) => query.bind(v),
-        Stored::Real(v) => query.bind(v),
-        Stored::Text(Cow::Borrowed(v)) => query.bind(Arc::<str>::from(v)),
-        Stored::Text(Cow::Owned(v)) => query.bind(v),
-        Stored::Blob(Cow::Borrowed(v)) => query.bind(v.to_vec()),
-        Stored::Blob(Cow::Owned(v)) => query.bind(v),
+fn bind(arguments: &mut SqliteArguments, parameter: usize, value: ValueRef<'_>) -> Result<()> {
+    let added = match stored(parameter, value)? {
+        Stored::Null => arguments.add(None::<i64>),
+        Stored::Integer(v) => arguments.add(v),
+        Stored::Real(v) => arguments.add(v),
+        Stored::Text(Cow::Borrowed(v)) => arguments.add(Arc::<str>::from(v)),
+        Stored::Text(Cow::Owned(v)) => arguments.add(v),
+        Stored::Blob(Cow::Borrowed(v)) => arguments.add(v.to_vec()),
+        Stored::Blob(Cow::Owned(v)) => arguments.add(v),
+    };
+    added.map_err(|e| Error::InvalidBind {
+        parameter,
+        reason: e.to_string(),
     })
 }

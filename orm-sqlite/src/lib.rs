@@ -68,10 +68,12 @@
 //!   [`LockMode`](orm_core::LockMode) says (a session picks `IMMEDIATE`
 //!   when its transaction's first statement writes), and a read-only
 //!   transaction turns `PRAGMA query_only` on until it ends; any isolation
-//!   level is met, SQLite being serializable. On the sqlx executor a plain
-//!   (deferred) `BEGIN` is sent with the transaction's first statement, in
-//!   the same call to the worker; a transaction that ran nothing sends
-//!   nothing. The [`SqliteConn`] records the
+//!   level is met, SQLite being serializable. On the sqlx executor the
+//!   `BEGIN` of a transaction that may write is sent with its first
+//!   statement, in the same call to the worker; a transaction that ran
+//!   nothing sends nothing. A `BEGIN IMMEDIATE` refused the write lock
+//!   opened nothing, and its statement never ran: the connection is left
+//!   outside any transaction, and a session is as before it began. The [`SqliteConn`] records the
 //!   outcome, and marks its state unknown when raw SQL holds transaction
 //!   control. A
 //!   connection dropped outside a transaction goes back to the pool; one
