@@ -423,7 +423,7 @@ pub fn render(info: &RunInfo, suites: &[Suite], memory: &[Measurement]) -> Strin
     let _ = writeln!(
         s,
         "* rusqlite is 0.32, not the newest (0.41): newer ones link a newer libsqlite3-sys than sqlx, and one binary can link only one. \
-         sqlx 0.9 is the contender; orm's own SQLite backend is on sqlx 0.8.\n"
+         orm's SQLite backend, the sqlx contender and SeaORM are all on sqlx 0.9.\n"
     );
     let _ = writeln!(
         s,
