@@ -63,6 +63,7 @@ pub mod expr;
 pub mod inspect;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod pool;
 pub mod query;
 pub mod record;
 pub mod relation;

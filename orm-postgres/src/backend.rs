@@ -3,14 +3,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::FutureExt as _;
-
+use orm_core::pool::pool_error;
 use orm_core::session::Listener;
 use orm_core::{Backend, ConnectOptions, Dialect, Error, PoolStatus, Result};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::Config;
 
-use crate::error::{self, map_pool};
+use crate::error;
 use crate::pool::{Object, PgManager, Pool};
 use crate::{PgConnection, PgDialect};
 
@@ -67,26 +66,7 @@ impl Postgres {
 
     /// A pooled connection, waiting at most the acquire timeout.
     pub(crate) async fn lease(&self) -> Result<Object> {
-        // An idle connection is handed out on the first poll: then no timer
-        // is armed for the timeout. Only when one is idle, so that no
-        // attempt to open a connection is dropped half way; and should
-        // another task take it first, the attempt is dropped (deadpool
-        // undoes it) and made again under the timeout.
-        if self.pool.status().available > 0 {
-            if let Some(ready) = self.pool.get().now_or_never() {
-                return ready.map_err(|e| map_pool(e, self.acquire_timeout));
-            }
-        }
-        // Boxed: the wait holds the connect future, which is large, and
-        // every statement's future would otherwise carry its size.
-        let wait = Box::pin(tokio::time::timeout(self.acquire_timeout, self.pool.get()));
-        match wait.await {
-            Ok(Ok(object)) => Ok(object),
-            Ok(Err(e)) => Err(map_pool(e, self.acquire_timeout)),
-            Err(_) => Err(Error::PoolTimeout {
-                timeout: self.acquire_timeout,
-            }),
-        }
+        orm_core::pool::lease(&self.pool, self.acquire_timeout, error::map).await
     }
 }
 
@@ -154,7 +134,7 @@ impl Backend for Postgres {
             })?;
         match tokio::time::timeout(acquire_timeout, pool.get()).await {
             Ok(Ok(first)) => drop(first),
-            Ok(Err(e)) => return Err(map_pool(e, acquire_timeout)),
+            Ok(Err(e)) => return Err(pool_error(e, acquire_timeout, error::map)),
             Err(_) => {
                 return Err(error::connection_lost(format!(
                     "could not connect to {} within {acquire_timeout:?}",
@@ -183,12 +163,7 @@ impl Backend for Postgres {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let status = self.pool.status();
-        PoolStatus {
-            max_size: status.max_size,
-            size: status.size,
-            idle: status.available,
-        }
+        orm_core::pool::status(&self.pool)
     }
 
     async fn close(&self) {

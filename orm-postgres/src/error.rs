@@ -20,9 +20,6 @@
 //! | the connection lost or timed out after `COMMIT` was sent | [`Error::CommitOutcomeUnknown`] |
 //! | waiting too long for a pooled connection | [`Error::PoolTimeout`] |
 
-use std::time::Duration;
-
-use deadpool::managed::PoolError;
 use orm_core::error::{sqlstate, BoxError};
 use orm_core::{Error, Violation};
 use tokio_postgres::error::Severity;
@@ -199,16 +196,6 @@ pub(crate) fn code_of(error: &Error) -> Option<&str> {
     match error {
         Error::Database { code, .. } => Some(code),
         _ => None,
-    }
-}
-
-/// Maps a failure to lease a pooled connection.
-pub(crate) fn map_pool(error: PoolError<tokio_postgres::Error>, timeout: Duration) -> Error {
-    match error {
-        PoolError::Timeout(_) => Error::PoolTimeout { timeout },
-        PoolError::Backend(e) => map(e),
-        PoolError::Closed => connection_lost("the connection pool is closed"),
-        other => connection_lost(other.to_string()),
     }
 }
 

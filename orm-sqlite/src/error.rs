@@ -16,8 +16,6 @@
 //! | the worker thread gone | [`Error::ConnectionLost`] |
 //! | anything else | [`Error::Database`] with the extended code |
 
-use std::time::Duration;
-
 use orm_core::{Error, Violation};
 
 /// SQLite result codes orm classifies, as named constants.
@@ -95,15 +93,6 @@ pub(crate) fn from_sqlx(error: sqlx::Error) -> Error {
             message: other.to_string(),
             source: Some(Box::new(other)),
         },
-    }
-}
-
-/// Converts a sqlx error from leasing a connection: a timeout is
-/// [`Error::PoolTimeout`] after `timeout`.
-pub(crate) fn from_acquire(error: sqlx::Error, timeout: Duration) -> Error {
-    match error {
-        sqlx::Error::PoolTimedOut => Error::PoolTimeout { timeout },
-        other => from_sqlx(other),
     }
 }
 
@@ -254,10 +243,6 @@ mod tests {
         assert!(matches!(
             from_sqlx(sqlx::Error::WorkerCrashed),
             Error::ConnectionLost { .. }
-        ));
-        assert!(matches!(
-            from_acquire(sqlx::Error::PoolTimedOut, Duration::from_secs(2)),
-            Error::PoolTimeout { timeout } if timeout == Duration::from_secs(2)
         ));
     }
 

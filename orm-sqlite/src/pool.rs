@@ -11,7 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::ConnectOptions as _;
 
 use crate::connection::SqliteConn;
-use crate::error::from_acquire;
+use crate::error::from_sqlx;
 use crate::SqliteDialect;
 
 /// The most pooled connections to a database file when the URL sets none.
@@ -88,50 +88,6 @@ pub(crate) fn close(object: Object) {
     drop(managed::Object::take(object));
 }
 
-/// An object of `pool`, for either executor: when one is idle it is handed
-/// out on the first poll, and no timer is armed; otherwise (wait for one,
-/// or open one) the lease runs under `timeout`. `Err(None)`: the timeout
-/// ran out.
-pub(crate) async fn lease_within<M: managed::Manager>(
-    pool: &managed::Pool<M>,
-    timeout: Duration,
-) -> std::result::Result<managed::Object<M>, Option<managed::PoolError<M::Error>>> {
-    use futures_util::FutureExt as _;
-    // Only when one is idle: an attempt that had started opening a
-    // connection would be dropped half way (a connection thread left to
-    // open a database file another one is setting up).
-    if pool.status().available > 0 {
-        if let Some(ready) = pool.get().now_or_never() {
-            return ready.map_err(Some);
-        }
-    }
-    // Boxed: the wait holds the connect future, and every statement's
-    // future that leases would otherwise carry its size.
-    match Box::pin(tokio::time::timeout(timeout, pool.get())).await {
-        Ok(leased) => leased.map_err(Some),
-        Err(_) => Err(None),
-    }
-}
-
-/// A deadpool status as orm reports it, for either executor.
-pub(crate) fn pool_status(status: managed::Status) -> PoolStatus {
-    PoolStatus {
-        max_size: status.max_size,
-        size: status.size,
-        idle: status.available,
-    }
-}
-
-/// Leases a connection from `pool`, waiting up to `timeout`.
-async fn lease(pool: &Pool, timeout: Duration) -> std::result::Result<Object, sqlx::Error> {
-    match lease_within(pool, timeout).await {
-        Ok(object) => Ok(object),
-        Err(Some(managed::PoolError::Backend(e))) => Err(e),
-        Err(Some(managed::PoolError::Timeout(_)) | None) => Err(sqlx::Error::PoolTimedOut),
-        Err(Some(_)) => Err(sqlx::Error::PoolClosed),
-    }
-}
-
 impl Sqlite {
     /// Opens a pool as `options` describe, and opens one connection to make
     /// sure the database can be used.
@@ -170,10 +126,11 @@ impl Sqlite {
             .build()
             .map_err(|e| invalid(e.to_string()))?;
         // One connection now, to make sure the database can be used.
-        drop(lease(&pool, acquire_timeout).await.map_err(|e| match e {
+        let first = orm_core::pool::lease(&pool, acquire_timeout, |e| match e {
             sqlx::Error::Configuration(reason) => invalid(reason.to_string()),
-            other => from_acquire(other, acquire_timeout),
-        })?);
+            other => from_sqlx(other),
+        });
+        drop(first.await?);
         Ok(Sqlite {
             pool,
             acquire_timeout,
@@ -204,15 +161,13 @@ impl Backend for Sqlite {
         let in_memory = self.in_memory;
         let query_timeout = self.query_timeout;
         async move {
-            let conn = lease(&pool, timeout)
-                .await
-                .map_err(|e| from_acquire(e, timeout))?;
+            let conn = orm_core::pool::lease(&pool, timeout, from_sqlx).await?;
             Ok(SqliteConn::new(conn, in_memory, query_timeout))
         }
     }
 
     fn pool_status(&self) -> PoolStatus {
-        pool_status(self.pool.status())
+        orm_core::pool::status(&self.pool)
     }
 
     /// Closes the pool: idle connections now, leased ones as they come

@@ -43,7 +43,7 @@ use rusqlite::OpenFlags;
 pub use conn::RusqliteConn;
 use worker::{OpenOptions, Worker};
 
-use crate::pool::{lease_within, pool_status, UrlParams};
+use crate::pool::UrlParams;
 use crate::{SqliteDialect, BUSY_TIMEOUT, DEFAULT_ACQUIRE_TIMEOUT};
 
 /// Opens connection threads for the pool.
@@ -174,21 +174,8 @@ impl Rusqlite {
             in_memory: params.in_memory,
             query_timeout: options.query_timeout,
         };
-        drop(db.lease().await?);
+        drop(orm_core::pool::lease(&db.pool, db.acquire_timeout, |e| e).await?);
         Ok(db)
-    }
-
-    async fn lease(&self) -> Result<Object> {
-        match lease_within(&self.pool, self.acquire_timeout).await {
-            Ok(object) => Ok(object),
-            Err(Some(managed::PoolError::Backend(e))) => Err(e),
-            Err(Some(managed::PoolError::Timeout(_)) | None) => Err(Error::PoolTimeout {
-                timeout: self.acquire_timeout,
-            }),
-            Err(Some(e)) => Err(Error::ConnectionLost {
-                source: e.to_string().into(),
-            }),
-        }
     }
 }
 
@@ -208,7 +195,7 @@ impl Backend for Rusqlite {
     }
 
     async fn acquire(&self) -> Result<RusqliteConn> {
-        let object = self.lease().await?;
+        let object = orm_core::pool::lease(&self.pool, self.acquire_timeout, |e| e).await?;
         Ok(RusqliteConn::new(
             object,
             self.in_memory,
@@ -217,7 +204,7 @@ impl Backend for Rusqlite {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        pool_status(self.pool.status())
+        orm_core::pool::status(&self.pool)
     }
 
     async fn close(&self) {
