@@ -97,3 +97,78 @@ pub fn status<M: Manager>(pool: &Pool<M>) -> PoolStatus {
         idle: status.available,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use deadpool::managed::{Manager, Metrics, Pool, RecycleResult};
+
+    use super::{lease, status};
+    use crate::{Error, PoolStatus};
+
+    /// Hands out numbers; the second one it is asked for fails.
+    #[derive(Debug, Default)]
+    struct Numbers(std::sync::atomic::AtomicU32);
+
+    impl Manager for Numbers {
+        type Type = u32;
+        type Error = String;
+
+        async fn create(&self) -> Result<u32, String> {
+            match self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                1 => Err("the server said no".to_string()),
+                n => Ok(n),
+            }
+        }
+
+        async fn recycle(&self, _: &mut u32, _: &Metrics) -> RecycleResult<String> {
+            Ok(())
+        }
+    }
+
+    fn refused(message: String) -> Error {
+        Error::InvalidQuery {
+            table: "pool",
+            reason: message,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lease_maps_the_managers_error_the_timeout_and_a_closed_pool() {
+        let pool = Pool::builder(Numbers::default())
+            .max_size(2)
+            .build()
+            .unwrap();
+        let timeout = Duration::from_millis(20);
+        let first = lease(&pool, timeout, refused).await.unwrap();
+        assert_eq!(*first, 0);
+        let err = lease(&pool, timeout, refused).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidQuery { reason, .. } if reason == "the server said no"),
+            "{err:?}"
+        );
+        let second = lease(&pool, timeout, refused).await.unwrap();
+        assert_eq!(*second, 2);
+        let err = lease(&pool, timeout, refused).await.unwrap_err();
+        assert!(
+            matches!(err, Error::PoolTimeout { timeout: t } if t == timeout),
+            "{err:?}"
+        );
+        assert_eq!(
+            status(&pool),
+            PoolStatus {
+                max_size: 2,
+                size: 2,
+                idle: 0
+            }
+        );
+        drop(first);
+        // The idle one is handed out again, at once.
+        let again = lease(&pool, timeout, refused).await.unwrap();
+        assert_eq!(*again, 0);
+        pool.close();
+        let err = lease(&pool, timeout, refused).await.unwrap_err();
+        assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
+    }
+}
