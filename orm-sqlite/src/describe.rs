@@ -4,9 +4,11 @@
 //! A table's column has its declared type. An expression has none until
 //! it runs: its type is then the storage class of its value in the first
 //! row, read by running the statement once when that is harmless (one
-//! `SELECT` or `VALUES` statement, see [`only_reads`]); else, with no
+//! `SELECT` or `VALUES` statement, see
+//! [`is_lone_query`](orm_core::session::is_lone_query)); else, with no
 //! row, or when the statement fails as it runs, it is `NULL`.
 
+use orm_core::session::is_lone_query;
 use orm_core::{Result, ResultColumn};
 use sqlx::{AssertSqlSafe, Column as _, Executor as _, SqlSafeStr as _, TypeInfo as _};
 
@@ -36,7 +38,7 @@ impl SqliteConn {
                         .map(str::to_string)
                 })
                 .collect();
-            if types.contains(&None) && only_reads(sql) {
+            if types.contains(&None) && is_lone_query(sql) {
                 // Best effort: a statement that fails as it runs is
                 // still described, its expressions left untyped.
                 if let Ok(Some(row)) = conn.fetch_optional(AssertSqlSafe(sql)).await {
@@ -48,18 +50,6 @@ impl SqliteConn {
         .await?;
         Ok(result_columns(&names, types))
     }
-}
-
-/// True when `sql` may run once to read its first row: one `SELECT` or
-/// `VALUES` statement, which changes nothing.
-pub(crate) fn only_reads(sql: &str) -> bool {
-    let sql = sql.trim();
-    let first: &str = sql
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or_default();
-    (first.eq_ignore_ascii_case("select") || first.eq_ignore_ascii_case("values"))
-        && !sql.trim_end_matches(';').contains(';')
 }
 
 /// Types each untyped column (an expression) by the storage class of its
@@ -91,24 +81,4 @@ pub(crate) fn result_columns(names: &[String], types: Vec<Option<String>>) -> Ve
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::only_reads;
-
-    #[test]
-    fn only_a_lone_select_or_values_is_run_to_type_its_expressions() {
-        assert!(only_reads("SELECT 1"));
-        assert!(only_reads("  select x FROM t;"));
-        assert!(only_reads("VALUES (1, 'a')"));
-        assert!(!only_reads("DELETE FROM t RETURNING id + 1"));
-        assert!(!only_reads(
-            "WITH d AS (DELETE FROM t RETURNING id) SELECT 1"
-        ));
-        assert!(!only_reads("SELECT 1; DELETE FROM t"));
-        assert!(!only_reads("PRAGMA journal_mode = WAL"));
-        assert!(!only_reads("-- a comment\nSELECT 1"));
-        assert!(!only_reads(""));
-    }
 }

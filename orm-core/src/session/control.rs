@@ -77,6 +77,38 @@ fn starts_plain(sql: &[u8]) -> bool {
         .any(|word| sql.starts_with(word) && sql.get(word.len()).is_none_or(|c| !is_word_byte(*c)))
 }
 
+/// Whether `sql` is one `SELECT` or `VALUES` statement (comments and a
+/// trailing `;` aside): a query that changes nothing, so that running it to
+/// look at its first row is harmless (SQLite types an expression column
+/// only from a value). Quotes and comments are skipped as by
+/// [`controls_transaction`]; text it cannot follow is not a lone query.
+///
+/// ```
+/// use orm_core::session::is_lone_query;
+/// assert!(is_lone_query("-- names\nselect ';' AS semi FROM t;"));
+/// assert!(!is_lone_query("SELECT 1; DELETE FROM t"));
+/// assert!(!is_lone_query("DELETE FROM t RETURNING id + 1"));
+/// ```
+pub fn is_lone_query(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    let mut lexer = Lexer { sql: bytes, at: 0 };
+    if !lexer.skip_blank(true) {
+        return false;
+    }
+    let Some(first) = lexer.word() else {
+        return false;
+    };
+    if !(first.eq_ignore_ascii_case(b"SELECT") || first.eq_ignore_ascii_case(b"VALUES")) {
+        return false;
+    }
+    match lexer.skip_statement(false) {
+        Skip::End => true,
+        Skip::Broken => false,
+        // Only blanks (and `;`) may follow.
+        Skip::Next => lexer.skip_blank(true) && lexer.at >= bytes.len(),
+    }
+}
+
 /// Like [`controls_transaction`], looking at the first statement only: for
 /// protocols that run one statement at a time (PostgreSQL's extended query
 /// protocol refuses more). Costs a few byte comparisons.
@@ -345,6 +377,22 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_query_is_one_select_or_values_and_nothing_else() {
+        assert!(super::is_lone_query("SELECT 1"));
+        assert!(super::is_lone_query("  select x FROM t;  "));
+        assert!(super::is_lone_query("VALUES (1, 'a;b')"));
+        assert!(super::is_lone_query("/* why */ SELECT 1 -- done"));
+        assert!(!super::is_lone_query(
+            "WITH d AS (DELETE FROM t RETURNING id) SELECT 1"
+        ));
+        assert!(!super::is_lone_query("SELECT 1; DELETE FROM t"));
+        assert!(!super::is_lone_query("PRAGMA journal_mode = WAL"));
+        assert!(!super::is_lone_query("SELECT 'unterminated"));
+        assert!(!super::is_lone_query("selection"));
+        assert!(!super::is_lone_query(""));
+    }
 
     #[test]
     fn every_control_statement_is_found() {

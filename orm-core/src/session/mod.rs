@@ -24,7 +24,9 @@ mod tx_options;
 
 pub use advisory::{AdvisoryKey, AdvisoryLock, AdvisoryScope};
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
-pub use control::{controls_transaction, first_statement_controls_transaction, is_plain_statement};
+pub use control::{
+    controls_transaction, first_statement_controls_transaction, is_lone_query, is_plain_statement,
+};
 pub use copy::{CopyFormat, CopySource};
 pub(crate) use cursor::CursorId;
 pub use database::Database;

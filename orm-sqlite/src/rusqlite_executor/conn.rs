@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::stream::BoxStream;
-use orm_core::session::{AdvisoryKey, AdvisoryScope};
+use orm_core::session::{is_lone_query, AdvisoryKey, AdvisoryScope};
 use orm_core::{
     Connection, Error, FromRow, LockMode, PreparedTransaction, Result, ResultColumn, SettingScope,
     TableMeta, TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
@@ -18,7 +18,7 @@ use super::row::{Columns, OwnedRow};
 use super::Object;
 use crate::cell::CellRow;
 use crate::connection::postgres_only;
-use crate::describe::{only_reads, result_columns, type_from_row};
+use crate::describe::{result_columns, type_from_row};
 use crate::error::is_no_transaction_error;
 use crate::row::declared_name;
 use crate::settings;
@@ -267,7 +267,7 @@ impl RusqliteConn {
                 .iter()
                 .map(|d| d.as_deref().and_then(declared_name).map(str::to_string))
                 .collect();
-            if types.contains(&None) && statement.readonly() && only_reads(&sql) {
+            if types.contains(&None) && statement.readonly() && is_lone_query(&sql) {
                 let mut rows = statement.raw_query();
                 // Best effort: a statement that fails as it runs is
                 // still described, its expressions left untyped.
