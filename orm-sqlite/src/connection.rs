@@ -485,6 +485,12 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, orm_core::Error::Busy { .. }), "{err:?}");
         assert_eq!(other.tx_status(), TxStatus::Idle);
+        // A batch cannot carry it: the BEGIN IMMEDIATE goes alone first,
+        // and its refusal also leaves no transaction open.
+        other.begin(&immediate).await.unwrap();
+        let err = other.batch("INSERT INTO t VALUES (5)").await.unwrap_err();
+        assert!(matches!(err, orm_core::Error::Busy { .. }), "{err:?}");
+        assert_eq!(other.tx_status(), TxStatus::Idle);
         writer.commit().await.unwrap();
         other.begin(&immediate).await.unwrap();
         other

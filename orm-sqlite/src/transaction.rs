@@ -97,17 +97,25 @@ impl SqliteConn {
             return Ok(());
         };
         let (deferred, reading) = (self.deferred, self.reading);
-        match self.control("BEGIN", begin, TxStatus::InTransaction).await {
-            Ok(()) => {}
-            // Refused the write lock: no transaction is open.
-            Err(e @ Error::Busy { .. }) => {
-                self.status = TxStatus::Idle;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
+        if let Err(e) = self.control("BEGIN", begin, TxStatus::InTransaction).await {
+            self.deferred = deferred;
+            self.begin_failed(&e);
+            return Err(e);
         }
         (self.deferred, self.reading) = (deferred, reading);
         Ok(())
+    }
+
+    /// After a `BEGIN` sent (alone or carried) failed with `error`: one
+    /// that took the write lock (`IMMEDIATE`, `EXCLUSIVE`) and was refused
+    /// it after the busy timeout opened nothing, and no statement behind it
+    /// ran (once it holds the lock, nothing in the transaction waits for
+    /// one), so no transaction is open. Any other failure leaves the status
+    /// unknown: a `ROLLBACK` settles it.
+    fn begin_failed(&mut self, error: &Error) {
+        if matches!(error, Error::Busy { .. }) && !self.deferred {
+            self.status = TxStatus::Idle;
+        }
     }
 
     /// `sql` with the pending `BEGIN` ahead of it, to go in one call, when
@@ -153,12 +161,7 @@ impl SqliteConn {
         }
         match result {
             Ok(_) => self.status = TxStatus::InTransaction,
-            // A `BEGIN IMMEDIATE` or `EXCLUSIVE` that found the write lock
-            // taken for the whole busy timeout: refused, it opened nothing,
-            // and the statement behind it never ran (once it holds the
-            // lock, nothing in the transaction waits for one).
-            Err(Error::Busy { .. }) if !self.deferred => self.status = TxStatus::Idle,
-            Err(_) => {}
+            Err(e) => self.begin_failed(e),
         }
     }
 
