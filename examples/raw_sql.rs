@@ -1,5 +1,5 @@
 //! Raw SQL with dynamic rows, a struct deriving `FromRow`, a statement's
-//! columns without running it, a setting, a select whose rows do not decode
+//! columns (an expression's type included) without changing anything, a setting, a select whose rows do not decode
 //! (the transaction goes on), and every statement echoed, the setting and
 //! the `DESCRIBE` included.
 //!
@@ -99,7 +99,7 @@ async fn main() -> orm::Result<()> {
         }
     );
 
-    // What a statement returns, without running it.
+    // What a statement returns, without changing anything.
     for column in s
         .raw("SELECT id, name FROM raw_sql_people")
         .describe()
@@ -110,6 +110,26 @@ async fn main() -> orm::Result<()> {
             column.name, column.sql_type, column.database_type
         );
     }
+    // An expression's type: PostgreSQL knows it from the statement; SQLite
+    // takes it from the first row of a lone SELECT, and never runs a write
+    // to find out (a RETURNING expression stays NULL there).
+    let label = s
+        .raw("SELECT 'x' || name AS label FROM raw_sql_people ORDER BY id")
+        .describe()
+        .await?;
+    let next = s
+        .raw("DELETE FROM raw_sql_people RETURNING id + 1 AS next")
+        .describe()
+        .await?;
+    let types = (
+        label[0].database_type.as_str(),
+        next[0].database_type.as_str(),
+    );
+    match db.backend_name() {
+        "postgresql" => assert_eq!(types, ("text", "int8")),
+        _ => assert_eq!(types, ("TEXT", "NULL")),
+    }
+    println!("label is {}, next is {}", types.0, types.1);
 
     // A setting for this transaction only.
     let (setting, value) = match db.backend_name() {
