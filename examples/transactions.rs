@@ -1,6 +1,7 @@
 //! Transactions: `db.transaction`, savepoints and nested blocks, read-only
 //! and serializable transactions, retry under contention, what a cancelled
-//! transaction leaves behind, and two-phase commit where the server has it.
+//! transaction leaves behind, two-phase commit where the server has it, and
+//! an autocommit session.
 //!
 //! Runs on a SQLite file in the temp directory by default:
 //!
@@ -183,6 +184,26 @@ async fn main() -> orm::Result<()> {
         }
         Err(e) => return Err(e),
     }
+
+    // 7. Autocommit: each statement commits on its own, with no BEGIN or
+    // COMMIT sent; what needs a transaction is refused, and the session goes on.
+    let before = balances(&db).await?;
+    let mut s = db.autocommit();
+    s.update::<Account>()
+        .set(Account::balance, Account::balance + 1)
+        .filter(Account::id.eq(4))
+        .execute()
+        .await?;
+    let seen = balances(&db).await?; // from another connection, before any commit
+    assert_eq!(seen[3], before[3] + 1);
+    assert!(matches!(
+        s.savepoint("no").await,
+        Err(Error::InvalidState { .. })
+    ));
+    s.rollback().await?; // nothing to undo: the update stays
+    assert_eq!(balances(&db).await?, seen);
+    assert_eq!(s.state(), SessionState::NotStarted);
+    println!("autocommit: the update was committed as it returned: {seen:?}");
 
     db.drop_tables(&[Account::table()]).await?;
     db.close().await;

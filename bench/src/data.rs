@@ -88,6 +88,19 @@ pub enum Workload {
 }
 
 impl Workload {
+    /// True when one unit of the workload is a single statement, which
+    /// every other contender runs on a bare connection (autocommit).
+    pub fn is_one_statement(&self) -> bool {
+        matches!(
+            self,
+            Workload::TrivialQuery { .. }
+                | Workload::MediumComplex { .. }
+                | Workload::InsertOneStatement { .. }
+                | Workload::InsertBulk { .. }
+                | Workload::UpdateBulk { .. }
+        )
+    }
+
     /// The name in reports.
     pub fn name(&self) -> String {
         match *self {

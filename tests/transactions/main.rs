@@ -18,6 +18,7 @@ mod common;
 #[macro_use]
 mod support;
 
+mod autocommit;
 mod bank;
 mod cancel;
 mod cluster;

@@ -1,5 +1,10 @@
 //! orm, as its users get it: `orm::Database` chosen by URL, one session per
 //! unit of work. The same code runs on PostgreSQL and on SQLite.
+//!
+//! A unit of work of one statement runs in an autocommit session
+//! (`db.autocommit()`), with no BEGIN or COMMIT, as a peer runs one
+//! statement on a bare connection; the others (pk_lookup, update_pk_txn, transaction,
+//! loading_associations) in a transactional session (`db.session()`).
 
 use anyhow::Result;
 use orm::Table;
@@ -61,7 +66,11 @@ impl Orm {
     }
 
     async fn run_op(&mut self, workload: Workload, iteration: usize) -> Result<usize> {
-        let mut s = self.db.session();
+        let mut s = if workload.is_one_statement() {
+            self.db.autocommit()
+        } else {
+            self.db.session()
+        };
         let n = match workload {
             Workload::TrivialQuery { .. } => {
                 let users: Vec<User> = s.select::<User>().all().await?;

@@ -70,6 +70,11 @@ impl BlobFile {
 
 /// The blob statements of `session`'s dialect.
 fn statements<B: Backend>(session: &Session<B>) -> Result<(BlobStorage, BlobSql)> {
+    if session.is_autocommit() {
+        // A file is written in several statements, and PostgreSQL's large
+        // objects live only inside a transaction.
+        return Err(crate::session::needs_transaction("use a blob file"));
+    }
     let dialect = session.database().backend().dialect();
     let storage = dialect.blob_storage().ok_or_else(|| Error::Unsupported {
         backend: dialect.name(),

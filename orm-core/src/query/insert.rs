@@ -184,25 +184,46 @@ impl<'s, 'r, T: Table, B: Backend> Insert<'s, 'r, T, B> {
             let rows = futures_util::stream::iter(self.rows.iter().map(Ok));
             // Boxed: the COPY future is several kilobytes, and every
             // insert's future (and whatever awaits it) would carry them.
-            return Box::pin(self.session.copy_rows::<T, &T, _>(rows)).await;
+            // COPY needs a transaction around it, even in an autocommit session.
+            let mut s = self.session.implicit(true).await?;
+            let copied = Box::pin(s.copy_rows::<T, &T, _>(rows)).await;
+            return s.finish(copied).await;
         }
         let chunk = self.chunk_size();
-        let mut total = 0;
+        // Rows for several statements go as one transaction, even in an
+        // autocommit session.
+        let mut s = self.session.implicit(self.rows.len() > chunk).await?;
+        let mut total = Ok(0);
         for rows in self.rows.chunks(chunk) {
-            let tree = InsertTree::new(rows, Returning::Nothing)?;
-            total += self.session.run_execute(&tree).await?;
+            total = match InsertTree::new(rows, Returning::Nothing) {
+                Ok(tree) => match s.run_execute(&tree).await {
+                    Ok(n) => total.map(|t| t + n),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            if total.is_err() {
+                break;
+            }
         }
-        Ok(total)
+        s.finish(total).await
     }
 
     /// Inserts the rows and returns them as stored, generated keys and all.
     pub async fn returning(self) -> Result<Vec<T>> {
         let chunk = self.chunk_size();
+        let mut s = self.session.implicit(self.rows.len() > chunk).await?;
         let mut out = Vec::with_capacity(self.rows.len());
         for rows in self.rows.chunks(chunk) {
-            let tree = InsertTree::new(rows, Returning::AllColumns)?;
-            out.extend(self.session.run_fetch::<T, _>(&tree, true).await?);
+            let fetched = match InsertTree::new(rows, Returning::AllColumns) {
+                Ok(tree) => s.run_fetch::<T, _>(&tree, true).await,
+                Err(e) => Err(e),
+            };
+            match fetched {
+                Ok(rows) => out.extend(rows),
+                Err(e) => return s.finish(Err(e)).await,
+            }
         }
-        Ok(out)
+        s.finish(Ok(out)).await
     }
 }

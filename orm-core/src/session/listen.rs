@@ -192,7 +192,7 @@ impl<B: Backend> Session<B> {
     /// ```
     pub async fn notify(&mut self, channel: &str, payload: &str) -> Result<()> {
         let log = self.db.statement_log();
-        let conn = self.active("notify", true).await?;
+        let conn = self.statement_connection("notify", true).await?;
         // The payload goes as a bind: logged only with `log_binds`.
         let describe = || format!("NOTIFY {channel}, ?");
         let result = logged_as(log, describe, &[ValueRef::Text(payload)], || {

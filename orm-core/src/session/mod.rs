@@ -3,6 +3,7 @@
 //! LISTEN/NOTIFY and advisory locks.
 
 mod advisory;
+mod autocommit;
 mod backend;
 mod control;
 mod copy;
@@ -23,6 +24,7 @@ mod two_phase;
 mod tx_options;
 
 pub use advisory::{AdvisoryKey, AdvisoryLock, AdvisoryScope};
+pub(crate) use autocommit::needs_transaction;
 pub use backend::{Backend, Connection, PoolStatus, TruncateOptions};
 pub use control::{
     controls_transaction, first_statement_controls_transaction, is_lone_query, is_plain_statement,

@@ -45,7 +45,9 @@ impl<B: Backend> Session<B> {
     /// Runs SQL text that changes data; returns rows affected.
     pub(crate) async fn execute_sql(&mut self, sql: &str, binds: &[ValueRef<'_>]) -> Result<u64> {
         let log = self.db.statement_log();
-        let conn = self.active("execute a statement", true).await?;
+        let conn = self
+            .statement_connection("execute a statement", true)
+            .await?;
         let result = logged(log, sql, binds, || conn.execute(sql, binds)).await;
         self.statements += 1;
         self.track(result)
@@ -91,7 +93,7 @@ impl<B: Backend> Session<B> {
         R: FromRow + Send + 'static,
     {
         let log = self.db.statement_log();
-        let conn = self.active("run a query", writes).await?;
+        let conn = self.statement_connection("run a query", writes).await?;
         let rows = if select {
             logged(log, sql, binds, || conn.fetch_select(sql, binds)).await
         } else {
@@ -108,7 +110,9 @@ impl<B: Backend> Session<B> {
     /// Prepares SQL text and describes its result columns.
     pub(crate) async fn describe_sql(&mut self, sql: &str) -> Result<Vec<ResultColumn>> {
         let log = self.db.statement_log();
-        let conn = self.active("describe a statement", false).await?;
+        let conn = self
+            .statement_connection("describe a statement", false)
+            .await?;
         let describe = || format!("DESCRIBE {sql}");
         let result = logged_as(log, describe, &[], || conn.describe(sql)).await;
         self.track(result)
@@ -149,7 +153,7 @@ impl<B: Backend> Session<B> {
         R: FromRow + Send + 's,
     {
         let open = async move {
-            self.active("stream a query", false).await?;
+            self.statement_connection("stream a query", false).await?;
             let mut watch = StreamWatch::start(self.db.statement_log(), sql.clone(), &binds);
             self.statements += 1;
             let Session {
@@ -221,9 +225,13 @@ impl<B: Backend> Session<B> {
         table: &'static crate::table::TableMeta,
         options: super::TruncateOptions,
     ) -> Result<()> {
-        let conn = self.active("truncate", true).await?;
+        // SQLite empties a table with several statements: in an autocommit
+        // session they still go as one transaction.
+        let mut s = self.implicit(true).await?;
+        let conn = s.active("truncate", true).await?;
         let result = conn.truncate(table, options).await;
-        self.track(result)
+        let result = s.track(result);
+        s.finish(result).await
     }
 
     /// Runs raw SQL without parameters (one or more statements separated by
@@ -240,20 +248,35 @@ impl<B: Backend> Session<B> {
     pub async fn batch(&mut self, sql: &str) -> Result<()> {
         refuse_transaction_control(sql)?;
         let log = self.db.statement_log();
-        let conn = self.active("run SQL", true).await?;
+        // Several statements, perhaps: one transaction even in an
+        // autocommit session.
+        let mut s = self.implicit(true).await?;
+        let conn = s.active("run SQL", true).await?;
         let result = logged(log, sql, &[], || conn.batch(sql)).await;
-        self.track(result)
+        let result = s.track(result);
+        s.finish(result).await
     }
 
     /// Runs DDL statements in the session's transaction.
     pub(crate) async fn run_batch(&mut self, statements: &[String]) -> Result<()> {
         let log = self.db.statement_log();
+        let mut s = self.implicit(true).await?;
+        let mut result = Ok(());
         for sql in statements {
-            let conn = self.active("run DDL", true).await?;
-            let result = logged(log, sql, &[], || conn.batch(sql)).await;
-            self.track(result)?;
+            let conn = match s.active("run DDL", true).await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let ran = logged(log, sql, &[], || conn.batch(sql)).await;
+            result = s.track(ran);
+            if result.is_err() {
+                break;
+            }
         }
-        Ok(())
+        s.finish(result).await
     }
 
     /// Creates the tables of `tables` (and their indexes) in this session's

@@ -41,6 +41,11 @@ pub struct Session<B: Backend> {
     /// `BEGIN` with that statement; should the `BEGIN` be refused, the
     /// session goes back to this state, as when `begin` itself fails.
     pub(super) before_begin: Option<(SessionState, u64)>,
+    /// Each statement commits on its own ([`Database::autocommit`]).
+    pub(super) autocommit: bool,
+    /// An implicit transaction of an autocommit session was dropped before
+    /// it finished: roll it back before anything else.
+    pub(super) implicit_abandoned: bool,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -67,6 +72,8 @@ impl<B: Backend> Session<B> {
             statements: 0,
             transaction: 0,
             before_begin: None,
+            autocommit: false,
+            implicit_abandoned: false,
         }
     }
 
@@ -133,9 +140,13 @@ impl<B: Backend> Session<B> {
     /// first statement. (A backend may still send its `BEGIN` with the
     /// first statement: PostgreSQL does, saving a round trip.)
     ///
-    /// Starting a session that is already active or closed is an
-    /// [`Error::InvalidState`].
+    /// Starting a session that is already active or closed, or an
+    /// autocommit session, is an [`Error::InvalidState`].
     pub async fn start(&mut self) -> Result<()> {
+        if self.autocommit {
+            self.settle_implicit().await;
+            return Err(super::autocommit::needs_transaction("start"));
+        }
         match self.state {
             SessionState::Active | SessionState::Failed | SessionState::Closed => {
                 Err(Error::InvalidState {
@@ -201,7 +212,13 @@ impl<B: Backend> Session<B> {
     /// error returned. When the connection is lost after `COMMIT` was sent,
     /// the error is [`Error::CommitOutcomeUnknown`] and the session
     /// [`SessionState::CommitUnknown`].
+    ///
+    /// In an autocommit session, whose statements committed one by one,
+    /// this gives the connection back to the pool.
     pub async fn commit(&mut self) -> Result<()> {
+        if self.autocommit {
+            return self.release_autocommit("commit").await;
+        }
         self.settle_cancelled_write();
         self.settle_abandoned().await?;
         match self.state {
@@ -244,7 +261,14 @@ impl<B: Backend> Session<B> {
     ///
     /// With no transaction open this does nothing. A connection that was
     /// lost needs no rollback: the server rolled back when it went.
+    ///
+    /// In an autocommit session, whose statements committed one by one,
+    /// there is nothing to roll back: this gives the connection back to
+    /// the pool.
     pub async fn rollback(&mut self) -> Result<()> {
+        if self.autocommit {
+            return self.release_autocommit("roll back").await;
+        }
         match self.state {
             SessionState::Active | SessionState::Failed => {}
             SessionState::Closed => return Err(closed("roll back")),
@@ -299,9 +323,40 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    /// The connection, opening a transaction first when none is open.
-    /// `writes` marks the statement about to run as one that changes data.
+    /// The connection for a statement of the query builders or raw SQL:
+    /// in the open transaction (opened first when none is), or, in an
+    /// autocommit session, with none. `writes` marks the statement about to
+    /// run as one that changes data.
+    pub(super) async fn statement_connection(
+        &mut self,
+        operation: &'static str,
+        writes: bool,
+    ) -> Result<&mut B::Conn> {
+        if self.autocommit {
+            return self.autocommit_connection(operation, writes).await;
+        }
+        self.transaction_connection(operation, writes).await
+    }
+
+    /// The connection, in the open transaction (opened first when none is),
+    /// for an operation that needs one: refused in an autocommit session,
+    /// but inside the implicit transaction of one of its operations.
     pub(super) async fn active(
+        &mut self,
+        operation: &'static str,
+        writes: bool,
+    ) -> Result<&mut B::Conn> {
+        if self.autocommit {
+            self.settle_implicit().await;
+            if !matches!(self.state, SessionState::Active | SessionState::Failed) {
+                return Err(super::autocommit::needs_transaction(operation));
+            }
+        }
+        self.transaction_connection(operation, writes).await
+    }
+
+    /// The connection, opening a transaction first when none is open.
+    pub(super) async fn transaction_connection(
         &mut self,
         operation: &'static str,
         writes: bool,

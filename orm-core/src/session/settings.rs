@@ -34,7 +34,7 @@ impl<B: Backend> Session<B> {
     /// ```
     pub async fn setting(&mut self, name: &str) -> Result<String> {
         let log = self.db.statement_log();
-        let conn = self.active("read a setting", false).await?;
+        let conn = self.statement_connection("read a setting", false).await?;
         let result = logged_as(log, || format!("SHOW {name}"), &[], || conn.setting(name)).await;
         self.track(result)
     }

@@ -1,0 +1,202 @@
+//! Autocommit sessions (`db.autocommit()`): each statement commits when it
+//! returns, an operation of several statements is still all or nothing
+//! (even when its future is dropped half way), and what needs a
+//! transaction is refused with a typed error that leaves the session usable.
+
+use std::time::Duration;
+
+use orm::prelude::*;
+
+use crate::common::Kind;
+use crate::models::{notes, Entry};
+use crate::support::poll_times;
+
+/// Rows enough for several INSERT statements on either backend (SQLite
+/// binds 32 766 values a statement, PostgreSQL 65 535), the last of them a
+/// duplicate of the first.
+fn rows_ending_in_a_duplicate(prefix: &str) -> Vec<Entry> {
+    let mut rows: Vec<Entry> = (0..40_000)
+        .map(|i| Entry::new(format!("{prefix} {i}")))
+        .collect();
+    rows.push(Entry::new(format!("{prefix} 0")));
+    rows
+}
+
+faults!([postgres, sqlite], "pool_size=2", async fn each_statement_of_an_autocommit_session_is_committed_when_it_returns(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    assert!(s.is_autocommit());
+    s.add(&mut Entry::new("first")).await?;
+    // Seen from another connection before the session commits: no
+    // transaction holds it back.
+    assert_eq!(notes(db).await?, ["first"]);
+    assert_eq!(s.state(), SessionState::NotStarted);
+
+    // A failing statement fails alone: nothing to roll back, the session
+    // goes on.
+    let duplicate = s.add(&mut Entry::new("first")).await;
+    assert!(
+        matches!(duplicate, Err(Error::UniqueViolation { .. })),
+        "{duplicate:?}"
+    );
+    assert_eq!(s.state(), SessionState::NotStarted);
+    s.add(&mut Entry::new("second")).await?;
+    let changed = s
+        .update::<Entry>()
+        .set(Entry::note, "second, changed")
+        .filter(Entry::note.eq("second"))
+        .execute()
+        .await?;
+    assert_eq!(changed, 1);
+
+    // Nothing is undone by a rollback: each statement committed already.
+    s.rollback().await?;
+    assert_eq!(notes(db).await?, ["first", "second, changed"]);
+    assert_eq!(s.state(), SessionState::NotStarted);
+    s.close().await?;
+    assert_eq!(s.state(), SessionState::Closed);
+    let closed = s.select::<Entry>().all().await;
+    assert!(matches!(closed, Err(Error::InvalidState { state: SessionState::Closed, .. })), "{closed:?}");
+    Ok(())
+});
+
+faults!([postgres], "pool_size=1", async fn postgres_runs_each_statement_of_an_autocommit_session_in_a_transaction_of_its_own(ctx) {
+    let mut s = ctx.db.autocommit();
+    let (a,): (i64,) = s.raw("SELECT txid_current()").fetch_one().await?;
+    let (b,): (i64,) = s.raw("SELECT txid_current()").fetch_one().await?;
+    assert_eq!(b, a + 1, "one transaction per statement");
+    s.commit().await?;
+
+    // A transactional session, for contrast: one transaction for both.
+    let mut t = ctx.db.session();
+    let (c,): (i64,) = t.raw("SELECT txid_current()").fetch_one().await?;
+    let (d,): (i64,) = t.raw("SELECT txid_current()").fetch_one().await?;
+    assert_eq!(c, d);
+    t.commit().await?;
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=1&acquire_timeout=300ms", async fn commit_and_rollback_give_an_autocommit_sessions_connection_back(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    s.add(&mut Entry::new("kept")).await?;
+    // The session holds the pool's only connection between its statements.
+    let mut other = db.session();
+    let waited = other.select::<Entry>().all().await;
+    assert!(matches!(waited, Err(Error::PoolTimeout { .. })), "{waited:?}");
+    assert_eq!(other.state(), SessionState::NotStarted);
+    s.commit().await?;
+    assert_eq!(other.select::<Entry>().count().await?, 1);
+    other.commit().await?;
+
+    s.add(&mut Entry::new("also kept")).await?;
+    s.rollback().await?;
+    assert_eq!(notes(db).await?, ["kept", "also kept"]);
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=2", async fn an_insert_of_several_statements_in_an_autocommit_session_is_all_or_nothing(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+
+    let rows = rows_ending_in_a_duplicate("returning");
+    let refused = s.insert::<Entry>().values(&rows).returning().await;
+    assert!(matches!(refused, Err(Error::UniqueViolation { .. })), "{refused:?}");
+    assert_eq!(s.state(), SessionState::NotStarted);
+    assert_eq!(s.select::<Entry>().count().await?, 0, "no statement of it committed");
+
+    // PostgreSQL sends this one as COPY, SQLite as three INSERTs.
+    let rows = rows_ending_in_a_duplicate("execute");
+    let refused = s.insert::<Entry>().values(&rows).execute().await;
+    assert!(matches!(refused, Err(Error::UniqueViolation { .. })), "{refused:?}");
+    assert_eq!(s.select::<Entry>().count().await?, 0);
+
+    let inserted = s.insert::<Entry>().values(&rows[..40_000]).execute().await?;
+    assert_eq!(inserted, 40_000);
+    let stored = s.insert::<Entry>().values(&rows_ending_in_a_duplicate("more")[..40_000]).returning().await?;
+    assert_eq!(stored.len(), 40_000);
+    assert!(stored.iter().all(|e| e.id > 0), "generated keys came back");
+    assert_eq!(s.state(), SessionState::NotStarted);
+    s.commit().await?;
+    let mut t = db.session();
+    assert_eq!(t.select::<Entry>().count().await?, 80_000);
+    t.commit().await?;
+
+    // The implicit transaction was committed: the table can be emptied
+    // from the autocommit session too (SQLite does it in two statements).
+    s.truncate::<Entry>().await?;
+    assert_eq!(s.select::<Entry>().count().await?, 0);
+    s.commit().await?;
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=2", async fn an_insert_dropped_half_way_in_an_autocommit_session_commits_none_of_it(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let rows: Vec<Entry> = (0..40_000).map(|i| Entry::new(format!("row {i}"))).collect();
+    let mut s = db.autocommit();
+    let mut finished = false;
+    for polls in 1..=12 {
+        let insert = s.insert::<Entry>().values(&rows).returning();
+        let outcome = poll_times(insert, polls).await;
+        // Whatever was sent is rolled back before the next statement.
+        let count = s.select::<Entry>().count().await?;
+        match outcome {
+            None => assert_eq!(count, 0, "dropped after {polls} polls"),
+            Some(stored) => {
+                assert_eq!(stored?.len(), 40_000);
+                assert_eq!(count, 40_000);
+                finished = true;
+                break;
+            }
+        }
+        assert_eq!(s.state(), SessionState::NotStarted);
+    }
+    s.commit().await?;
+    if !finished {
+        // Still usable, and nothing of the dropped inserts is left.
+        assert_eq!(notes(db).await?.len(), 0);
+    }
+    // Dropped and then committed: the commit gives the connection back,
+    // and commits nothing of the dropped insert.
+    let mut s = db.autocommit();
+    let insert = s.insert::<Entry>().values(&rows[..20_000]).returning();
+    let _ = tokio::time::timeout(Duration::from_millis(1), insert).await;
+    s.commit().await?;
+    let n = notes(db).await?.len();
+    assert!(n == 40_000 * usize::from(finished) || n == 40_000 * usize::from(finished) + 20_000, "{n}");
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=2", async fn an_autocommit_session_refuses_what_needs_a_transaction_and_goes_on(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    let refused = |r: orm::Result<()>, what: &str| match r {
+        Err(Error::InvalidState { state: SessionState::NotStarted, operation, hint }) => {
+            assert_eq!(operation, what);
+            assert!(hint.contains("db.session()"), "{hint}");
+        }
+        other => panic!("{what}: {other:?}"),
+    };
+    refused(s.start().await, "start");
+    refused(s.savepoint("sp").await, "create a savepoint");
+    refused(s.nested().await.map(|_| ()), "create a savepoint");
+    refused(s.set_setting("statement_timeout", "5s").await, "change a setting");
+    refused(s.create_blob().await.map(|_| ()), "use a blob file");
+    if ctx.kind == Kind::Postgres {
+        refused(s.advisory_xact_lock(42_i64).await, "take an advisory lock");
+    }
+    assert_eq!(s.state(), SessionState::NotStarted);
+    // Reads of settings need no transaction.
+    if ctx.kind == Kind::Sqlite {
+        assert_eq!(s.setting("foreign_keys").await?, "1");
+    }
+    s.add(&mut Entry::new("after the refusals")).await?;
+    s.commit().await?;
+    assert_eq!(notes(db).await?, ["after the refusals"]);
+    Ok(())
+});
