@@ -200,3 +200,57 @@ faults!([postgres, sqlite], "pool_size=2", async fn an_autocommit_session_refuse
     assert_eq!(notes(db).await?, ["after the refusals"]);
     Ok(())
 });
+
+faults!([postgres, sqlite], "pool_size=1", async fn an_autocommit_batch_of_several_statements_is_all_or_nothing(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    let refused = s
+        .batch("INSERT INTO entries (note) VALUES ('a'); INSERT INTO entries (note) VALUES ('a')")
+        .await;
+    assert!(matches!(refused, Err(Error::UniqueViolation { .. })), "{refused:?}");
+    assert_eq!(s.state(), SessionState::NotStarted);
+    assert_eq!(s.select::<Entry>().count().await?, 0, "the first INSERT was not committed");
+    s.batch("INSERT INTO entries (note) VALUES ('a'); INSERT INTO entries (note) VALUES ('b')")
+        .await?;
+    s.commit().await?;
+    assert_eq!(notes(db).await?, ["a", "b"]);
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=1", async fn an_autocommit_session_streams_and_survives_a_cancelled_write(ctx) {
+    use futures_util::TryStreamExt;
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    s.insert::<Entry>()
+        .values(&(0..300).map(|i| Entry::new(format!("n{i:03}"))).collect::<Vec<_>>())
+        .execute()
+        .await?;
+    let streamed: Vec<Entry> = s
+        .select::<Entry>()
+        .order_by(Entry::id.asc())
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(streamed.len(), 300);
+    assert_eq!(streamed[299].note, "n299");
+
+    // A write dropped after its first poll: it may or may not have
+    // happened, as on a bare connection, and the session goes on.
+    let mut late = Entry::new("maybe");
+    let outcome = poll_times(s.add(&mut late), 1).await;
+    let count = s.select::<Entry>().count().await?;
+    match outcome {
+        None => assert!(count == 300 || count == 301, "{count}"),
+        Some(added) => {
+            added?;
+            assert_eq!(count, 301);
+        }
+    }
+    assert_eq!(s.state(), SessionState::NotStarted);
+    s.add(&mut Entry::new("surely")).await?;
+    s.commit().await?;
+    assert!(notes(db).await?.contains(&"surely".to_string()));
+    Ok(())
+});
