@@ -164,6 +164,10 @@ impl Connection for AnyConnection {
         dispatch!(self, c => c.begin(options).await)
     }
 
+    async fn send_begin(&mut self) -> Result<()> {
+        dispatch!(self, c => c.send_begin().await)
+    }
+
     async fn commit(&mut self) -> Result<()> {
         dispatch!(self, c => c.commit().await)
     }

@@ -179,6 +179,10 @@ impl Connection for SqliteConn {
         self.begin_transaction(options).await
     }
 
+    async fn send_begin(&mut self) -> Result<()> {
+        self.send_pending_begin().await
+    }
+
     async fn commit(&mut self) -> Result<()> {
         self.commit_transaction().await
     }

@@ -51,6 +51,29 @@ faults!([sqlite], "", async fn writing_transactions_begin_immediate_and_others_g
     Ok(())
 });
 
+faults!([sqlite], "", async fn a_stream_whose_begin_immediate_is_refused_leaves_the_session_not_started(ctx) {
+    use futures_util::StreamExt;
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let other = another_pool(&ctx.url, "100ms").await?;
+    let mut writer = db.session();
+    writer.add(&mut Entry::new("holder")).await?;
+    // BEGIN IMMEDIATE with a stream as the transaction's first statement.
+    let mut blocked = other.session_with(TxOptions::new().immediate());
+    let first = {
+        let mut rows = blocked.select::<Entry>().stream();
+        rows.next().await
+    };
+    assert!(matches!(first, Some(Err(Error::Busy { .. }))), "{first:?}");
+    assert_eq!(blocked.state(), SessionState::NotStarted, "nothing of the transaction exists");
+    writer.commit().await?;
+    let rows: Vec<Entry> = blocked.select::<Entry>().all().await?;
+    assert_eq!(rows.len(), 1);
+    blocked.commit().await?;
+    other.close().await;
+    Ok(())
+});
+
 faults!([sqlite], "", async fn the_busy_timeout_waits_for_a_lock_that_frees_in_time(ctx) {
     let db = ctx.db.clone();
     db.create_tables(&[Entry::table()]).await?;

@@ -118,6 +118,16 @@ pub trait Connection: Send + 'static {
         options: &'a TxOptions,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
 
+    /// Sends on its own a `BEGIN` that [`begin`](Self::begin) kept to go
+    /// with the transaction's first statement, if it kept one. A session
+    /// calls it before a stream, which carries no `BEGIN`, so that a
+    /// refused `BEGIN` (the status is then `Idle`) is told apart from a
+    /// failing statement. The default sends nothing: a backend that keeps
+    /// a `BEGIN` only for statements that can carry it needs nothing else.
+    fn send_begin(&mut self) -> impl Future<Output = Result<()>> + Send + '_ {
+        std::future::ready(Ok(()))
+    }
+
     /// Commits the open transaction; the status is `Idle` once it succeeded.
     ///
     /// When the database refuses the commit (a serialization failure, a

@@ -154,6 +154,7 @@ impl<B: Backend> Session<B> {
     {
         let open = async move {
             self.statement_connection("stream a query", false).await?;
+            self.send_kept_begin().await?;
             let mut watch = StreamWatch::start(self.db.statement_log(), sql.clone(), &binds);
             self.statements += 1;
             let Session {

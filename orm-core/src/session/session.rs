@@ -431,6 +431,28 @@ impl<B: Backend> Session<B> {
 }
 
 impl<B: Backend> Session<B> {
+    /// Before a stream that is the transaction's first statement: sends a
+    /// `BEGIN` the backend kept to go with that statement, which a stream
+    /// cannot carry ([`Connection::send_begin`]). Refused (the connection
+    /// says no transaction is open), nothing of the transaction exists:
+    /// the session is as before `begin`, as when `begin` itself fails.
+    pub(super) async fn send_kept_begin(&mut self) -> Result<()> {
+        let (Some((before, _)), Some(conn)) = (self.before_begin, self.conn.as_mut()) else {
+            return Ok(());
+        };
+        let result = conn.send_begin().await;
+        if result.is_err() && conn.tx_status() == TxStatus::Idle {
+            self.before_begin = None;
+            self.conn = None;
+            self.state = before;
+            return result;
+        }
+        if result.is_ok() {
+            self.before_begin = None;
+        }
+        self.track(result)
+    }
+
     /// After the transaction's first statement failed: true when the
     /// connection says no transaction is open, so the `BEGIN` sent with
     /// the statement was refused (on SQLite, `BEGIN IMMEDIATE` finding the
