@@ -61,21 +61,15 @@ impl<B: Backend> Session<B> {
         self.autocommit
     }
 
-    /// The connection for a statement of an autocommit session: leased
-    /// once, with no transaction opened. An implicit transaction in flight
-    /// ([`Implicit`]) is used as any transaction is.
+    /// The connection for a statement of an autocommit session outside an
+    /// implicit transaction: leased once, with no transaction opened.
     pub(super) async fn autocommit_connection(
         &mut self,
         operation: &'static str,
         writes: bool,
     ) -> Result<&mut B::Conn> {
-        self.settle_implicit().await;
-        match self.state {
-            SessionState::Closed => return Err(closed(operation)),
-            SessionState::Active | SessionState::Failed => {
-                return self.transaction_connection(operation, writes).await
-            }
-            _ => {}
+        if self.state == SessionState::Closed {
+            return Err(closed(operation));
         }
         self.forget_cancelled_write();
         if self.conn.is_none() {

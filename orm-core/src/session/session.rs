@@ -323,21 +323,6 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    /// The connection for a statement of the query builders or raw SQL:
-    /// in the open transaction (opened first when none is), or, in an
-    /// autocommit session, with none. `writes` marks the statement about to
-    /// run as one that changes data.
-    pub(super) async fn statement_connection(
-        &mut self,
-        operation: &'static str,
-        writes: bool,
-    ) -> Result<&mut B::Conn> {
-        if self.autocommit {
-            return self.autocommit_connection(operation, writes).await;
-        }
-        self.transaction_connection(operation, writes).await
-    }
-
     /// The connection, in the open transaction (opened first when none is),
     /// for an operation that needs one: refused in an autocommit session,
     /// but inside the implicit transaction of one of its operations.
@@ -352,15 +337,26 @@ impl<B: Backend> Session<B> {
                 return Err(super::autocommit::needs_transaction(operation));
             }
         }
-        self.transaction_connection(operation, writes).await
+        self.statement_connection(operation, writes).await
     }
 
-    /// The connection, opening a transaction first when none is open.
-    pub(super) async fn transaction_connection(
+    /// The connection for a statement of the query builders or raw SQL:
+    /// in the open transaction (opened first when none is), or, in an
+    /// autocommit session, with none (but inside an implicit transaction).
+    /// `writes` marks the statement about to run as one that changes data.
+    pub(super) async fn statement_connection(
         &mut self,
         operation: &'static str,
         writes: bool,
     ) -> Result<&mut B::Conn> {
+        if self.autocommit {
+            if self.implicit_abandoned {
+                self.settle_implicit().await;
+            }
+            if !matches!(self.state, SessionState::Active | SessionState::Failed) {
+                return self.autocommit_connection(operation, writes).await;
+            }
+        }
         if self.write_in_flight {
             self.settle_cancelled_write();
             if !self.savepoints.has_abandoned() {
