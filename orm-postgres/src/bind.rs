@@ -212,62 +212,12 @@ type EncodeResult = std::result::Result<IsNull, Box<dyn std::error::Error + Sync
 impl ToSql for PgBind<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> EncodeResult {
         match fit(&self.0, ty) {
-            Fit::Yes => {}
-            Fit::No => {
-                return Err(Box::new(BindMismatch {
-                    value: self.0.sql_type().name(),
-                    param: ty.name().to_string(),
-                }))
-            }
-            Fit::Unknown => return Err(Box::new(unsupported(&self.0))),
-        }
-        match self.0 {
-            ValueRef::Null(_) => Ok(IsNull::Yes),
-            ValueRef::Bool(v) => v.to_sql(ty, out),
-            ValueRef::I16(v) => match *ty {
-                Type::INT2 => v.to_sql(ty, out),
-                Type::INT4 => i32::from(v).to_sql(ty, out),
-                _ => i64::from(v).to_sql(ty, out),
-            },
-            ValueRef::I32(v) if *ty == Type::INT4 => v.to_sql(ty, out),
-            ValueRef::I32(v) => i64::from(v).to_sql(ty, out),
-            ValueRef::I64(v) => v.to_sql(ty, out),
-            ValueRef::F32(v) if *ty == Type::FLOAT4 => v.to_sql(ty, out),
-            ValueRef::F32(v) => f64::from(v).to_sql(ty, out),
-            ValueRef::F64(v) => v.to_sql(ty, out),
-            ValueRef::Text(v) => v.to_sql(ty, out),
-            ValueRef::Bytes(v) => v.to_sql(ty, out),
-            #[cfg(feature = "chrono")]
-            ValueRef::Date(v) => v.to_sql(ty, out),
-            #[cfg(feature = "chrono")]
-            ValueRef::DateTime(v) => v.to_sql(ty, out),
-            #[cfg(feature = "chrono")]
-            ValueRef::Timestamptz(v) => v.to_sql(ty, out),
-            #[cfg(feature = "uuid")]
-            ValueRef::Uuid(v) => v.to_sql(ty, out),
-            #[cfg(feature = "json")]
-            ValueRef::Json(v) => v.to_sql(ty, out),
-            #[cfg(feature = "decimal")]
-            ValueRef::Decimal(v) => v.to_sql(ty, out),
-            #[cfg(feature = "chrono")]
-            ValueRef::Time(v) => v.to_sql(ty, out),
-            ValueRef::Array(array) => encode_array(array, ty, out),
-            // An enum's binary form is its label, as text's is the text.
-            ValueRef::Label(v) => {
-                out.put_slice(v.label.as_bytes());
-                Ok(IsNull::No)
-            }
-            #[cfg(feature = "json")]
-            ValueRef::JsonOf(v) => {
-                let text = v.to_json()?;
-                if *ty == Type::JSONB {
-                    // jsonb's binary format: a version byte, then the text.
-                    out.put_u8(1);
-                }
-                out.put_slice(text.as_bytes());
-                Ok(IsNull::No)
-            }
-            _ => Err(Box::new(unsupported(&self.0))),
+            Fit::Yes => encode(self.0, ty, out),
+            Fit::No => Err(Box::new(BindMismatch {
+                value: self.0.sql_type().name(),
+                param: ty.name().to_string(),
+            })),
+            Fit::Unknown => Err(Box::new(unsupported(&self.0))),
         }
     }
 
@@ -279,6 +229,78 @@ impl ToSql for PgBind<'_> {
         // `accepts` takes every type, so the usual check would be a no-op;
         // `to_sql` checks the value itself.
         self.to_sql(ty, out)
+    }
+}
+
+/// A value that [`check`] found to fit its parameter: encoded without
+/// asking again, once per value of every statement.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checked<'a>(pub(crate) ValueRef<'a>);
+
+impl ToSql for Checked<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> EncodeResult {
+        encode(self.0, ty, out)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(&self, ty: &Type, out: &mut BytesMut) -> EncodeResult {
+        encode(self.0, ty, out)
+    }
+}
+
+/// `value` in PostgreSQL's binary form for a parameter of type `ty`, which
+/// it fits ([`fit`]).
+fn encode(value: ValueRef<'_>, ty: &Type, out: &mut BytesMut) -> EncodeResult {
+    match value {
+        ValueRef::Null(_) => Ok(IsNull::Yes),
+        ValueRef::Bool(v) => v.to_sql(ty, out),
+        ValueRef::I16(v) => match *ty {
+            Type::INT2 => v.to_sql(ty, out),
+            Type::INT4 => i32::from(v).to_sql(ty, out),
+            _ => i64::from(v).to_sql(ty, out),
+        },
+        ValueRef::I32(v) if *ty == Type::INT4 => v.to_sql(ty, out),
+        ValueRef::I32(v) => i64::from(v).to_sql(ty, out),
+        ValueRef::I64(v) => v.to_sql(ty, out),
+        ValueRef::F32(v) if *ty == Type::FLOAT4 => v.to_sql(ty, out),
+        ValueRef::F32(v) => f64::from(v).to_sql(ty, out),
+        ValueRef::F64(v) => v.to_sql(ty, out),
+        ValueRef::Text(v) => v.to_sql(ty, out),
+        ValueRef::Bytes(v) => v.to_sql(ty, out),
+        #[cfg(feature = "chrono")]
+        ValueRef::Date(v) => v.to_sql(ty, out),
+        #[cfg(feature = "chrono")]
+        ValueRef::DateTime(v) => v.to_sql(ty, out),
+        #[cfg(feature = "chrono")]
+        ValueRef::Timestamptz(v) => v.to_sql(ty, out),
+        #[cfg(feature = "uuid")]
+        ValueRef::Uuid(v) => v.to_sql(ty, out),
+        #[cfg(feature = "json")]
+        ValueRef::Json(v) => v.to_sql(ty, out),
+        #[cfg(feature = "decimal")]
+        ValueRef::Decimal(v) => v.to_sql(ty, out),
+        #[cfg(feature = "chrono")]
+        ValueRef::Time(v) => v.to_sql(ty, out),
+        ValueRef::Array(array) => encode_array(array, ty, out),
+        // An enum's binary form is its label, as text's is the text.
+        ValueRef::Label(v) => {
+            out.put_slice(v.label.as_bytes());
+            Ok(IsNull::No)
+        }
+        #[cfg(feature = "json")]
+        ValueRef::JsonOf(v) => {
+            let text = v.to_json()?;
+            if *ty == Type::JSONB {
+                // jsonb's binary format: a version byte, then the text.
+                out.put_u8(1);
+            }
+            out.put_slice(text.as_bytes());
+            Ok(IsNull::No)
+        }
+        _ => Err(Box::new(unsupported(&value))),
     }
 }
 

@@ -18,7 +18,7 @@ use orm_core::{
 };
 use tokio_postgres::{RowStream, Statement};
 
-use crate::bind::{self, PgBind};
+use crate::bind;
 use crate::error::{self, local_sqlstate};
 use crate::pipeline::with_begin;
 use crate::pool::{Effects, Object, PgClient, Prepared};
@@ -289,7 +289,7 @@ impl PgConnection {
             bind::check(statement.params(), binds.clone())?;
             let begin = self.begin_for(select);
             let client = &self.pooled()?.client;
-            let params = binds.clone().map(PgBind);
+            let params = binds.clone().map(bind::Checked);
             let (began, rows) =
                 with_begin!(client, begin.as_ref(), client.query_raw(&statement, params));
             let rows = rows.map_err(|e| self.fail_statement(sql, e));
@@ -324,7 +324,7 @@ impl PgConnection {
             bind::check(statement.params(), binds.iter().copied())?;
             let begin = self.take_begin();
             let client = &self.pooled()?.client;
-            let params = binds.iter().copied().map(PgBind);
+            let params = binds.iter().copied().map(bind::Checked);
             let (began, n) = with_begin!(
                 client,
                 begin.as_ref(),

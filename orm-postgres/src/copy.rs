@@ -24,7 +24,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use crate::bind::{self, PgBind};
+use crate::bind;
 use crate::connection::timed;
 use crate::{PgConnection, PgDialect};
 
@@ -122,7 +122,10 @@ impl PgConnection {
         while let Some(row) = rows.next().await {
             let row = row?;
             let row = row.borrow();
-            let values: Vec<PgBind<'_>> = columns.iter().map(|i| PgBind(row.value(*i))).collect();
+            let values: Vec<bind::Checked<'_>> = columns
+                .iter()
+                .map(|i| bind::Checked(row.value(*i)))
+                .collect();
             check_row(meta, columns, &types, values.iter().map(|v| v.0), n)?;
             if let Err(e) = writer.as_mut().write_raw(values.iter()).await {
                 return Err(self.fail(e));

@@ -67,7 +67,7 @@ impl PgConnection {
         };
         bind::check(statement.params(), binds.iter().copied())?;
         let client = self.client_for_statement().await?;
-        let params = binds.iter().copied().map(PgBind);
+        let params = binds.iter().copied().map(bind::Checked);
         match client.client.execute_raw(&statement, params).await {
             Ok(n) => Ok(n),
             Err(e) => Err(self.fail(e)),

@@ -13,7 +13,8 @@ use crate::table::{Table, TableMeta};
 #[derive(Debug, Clone)]
 pub struct UpdateTree {
     table: &'static TableMeta,
-    sets: Vec<(&'static str, Node)>,
+    /// Inline for the usual few: an update allocates nothing for them.
+    sets: smallvec::SmallVec<[(&'static str, Node); 2]>,
     filter: Option<Node>,
 }
 
@@ -55,7 +56,7 @@ impl<'s, T: Table, B: Backend> Update<'s, T, B, Unfiltered> {
             session,
             tree: UpdateTree {
                 table: T::table(),
-                sets: Vec::new(),
+                sets: smallvec::SmallVec::new(),
                 filter: None,
             },
             _types: PhantomData,

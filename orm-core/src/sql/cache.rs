@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::writer::KeyWriter;
-use super::{Dialect, FastHash, Render, SqlWriter};
-use crate::value::ValueRef;
+use super::{Binds, Dialect, FastHash, Render, SqlWriter};
 
 /// How many shapes a cache holds before it starts over.
 const CAPACITY: usize = 4096;
@@ -64,7 +63,7 @@ pub struct Compiled<'q> {
     /// The SQL text, shared with the cache.
     pub sql: Arc<str>,
     /// The values, in placeholder order, borrowed from the query.
-    pub binds: Vec<ValueRef<'q>>,
+    pub binds: Binds<'q>,
 }
 
 /// Compiles `query` for `dialect`, reusing the cached SQL of its shape.

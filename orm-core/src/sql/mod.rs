@@ -7,6 +7,7 @@
 //! already seen reuses its cached SQL without writing it again. Both walk the
 //! same tokens in the same order, so binds always line up with placeholders.
 
+mod binds;
 mod cache;
 pub mod ddl;
 mod dialect;
@@ -17,6 +18,7 @@ mod storage;
 pub mod type_ddl;
 mod writer;
 
+pub use binds::Binds;
 pub use cache::{compile, Compiled, SqlCache};
 pub use dialect::Dialect;
 pub use hash::{FastHash, FxHasher};

@@ -13,7 +13,8 @@ pub trait Render {
     /// many binds the query renders, so the buffers are sized once; large
     /// queries (a multi-row insert) override the default.
     fn size_hint(&self) -> (usize, usize) {
-        (64, 8)
+        // Four binds stay inline in `Binds`; more grow it.
+        (64, 4)
     }
 }
 

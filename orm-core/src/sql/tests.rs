@@ -248,7 +248,7 @@ fn the_same_shape_reuses_the_cached_sql_with_new_binds() {
     let ca = compile(&a, &Numbered, &cache);
     let cb = compile(&b, &Numbered, &cache);
     assert!(Arc::ptr_eq(&ca.sql, &cb.sql));
-    assert_eq!(cb.binds, [ValueRef::Text("bob")]);
+    assert_eq!(&cb.binds[..], [ValueRef::Text("bob")]);
     assert_eq!(cache.len(), 1);
     // Another shape gets its own entry.
     let c = select(Some(User::name.ne("ann")));

@@ -1,6 +1,6 @@
 //! Token sinks: the SQL text writer and the shape-key writer.
 
-use crate::sql::Dialect;
+use crate::sql::{Binds, Dialect};
 use crate::table::TableMeta;
 use crate::value::ValueRef;
 
@@ -42,7 +42,7 @@ pub struct SqlWriter<'d, 'q> {
     /// The SQL text written so far.
     pub sql: String,
     /// The values bound so far, in placeholder order.
-    pub binds: Vec<ValueRef<'q>>,
+    pub binds: Binds<'q>,
 }
 
 impl<'d, 'q> SqlWriter<'d, 'q> {
@@ -51,7 +51,7 @@ impl<'d, 'q> SqlWriter<'d, 'q> {
         SqlWriter {
             dialect,
             sql: String::with_capacity(128),
-            binds: Vec::new(),
+            binds: Binds::new(),
         }
     }
 }
@@ -83,7 +83,7 @@ impl<'q> Sink<'q> for SqlWriter<'_, 'q> {
 pub(crate) struct KeyWriter<'d, 'q> {
     dialect: &'d dyn Dialect,
     pub(crate) key: Vec<usize>,
-    pub(crate) binds: Vec<ValueRef<'q>>,
+    pub(crate) binds: Binds<'q>,
 }
 
 impl<'d, 'q> KeyWriter<'d, 'q> {
@@ -94,7 +94,7 @@ impl<'d, 'q> KeyWriter<'d, 'q> {
         KeyWriter {
             dialect,
             key,
-            binds: Vec::with_capacity(binds),
+            binds: Binds::with_capacity(binds),
         }
     }
 

@@ -58,7 +58,7 @@ fn select_with_a_filter() {
         &*compiled.sql,
         r#"SELECT "id", "name" FROM "users" WHERE "id" = $1"#
     );
-    assert_eq!(compiled.binds, [ValueRef::I64(7)]);
+    assert_eq!(&compiled.binds[..], [ValueRef::I64(7)]);
 
     tree.limit = Some(10);
     tree.offset = Some(20);
