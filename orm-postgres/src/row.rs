@@ -81,6 +81,7 @@ impl PgRow {
         self.0
     }
 
+    #[inline(always)]
     fn column_type(&self, idx: usize, expected: &'static str) -> Result<&Type> {
         match self.0.columns().get(idx) {
             Some(column) => Ok(column.type_()),
@@ -119,6 +120,8 @@ impl PgRow {
     }
 
     /// Column `idx`'s type and raw bytes.
+    // Inlined into each getter: it runs for every cell of every row.
+    #[inline(always)]
     fn raw(&self, idx: usize, expected: &'static str) -> Result<(&Type, Option<&[u8]>)> {
         let ty = self.column_type(idx, expected)?;
         match self.0.try_get::<_, RawValue<'_>>(idx) {
