@@ -69,6 +69,8 @@ fn class(value: Cell<'_>) -> &'static str {
 
 impl<C: Cells + ?Sized> CellRow<'_, C> {
     /// Column `idx`; `None` for NULL.
+    // Inlined into each getter: it runs for every cell of every row.
+    #[inline(always)]
     fn raw(&self, idx: usize, expected: &'static str) -> Result<Option<Cell<'_>>> {
         match self.0.cell(idx) {
             None => Err(Error::Decode {
@@ -188,6 +190,7 @@ impl<C: Cells + ?Sized> CellRow<'_, C> {
     }
 
     /// TEXT as UTF-8.
+    #[inline(always)]
     fn text(&self, idx: usize, expected: &'static str) -> Result<Option<&str>> {
         match self.raw(idx, expected)? {
             None => Ok(None),

@@ -45,6 +45,7 @@ impl Cells for SqliteRow {
 
     /// The value in its storage class. Text is handed over as bytes, so that
     /// TEXT that is not UTF-8 is the decoder's error, as on rusqlite.
+    #[inline]
     fn cell(&self, idx: usize) -> Option<Cell<'_>> {
         let value = self.0.try_get_raw(idx).ok()?;
         if value.is_null() {

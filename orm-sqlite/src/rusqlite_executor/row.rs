@@ -23,6 +23,7 @@ impl Cells for rusqlite::Row<'_> {
         columns.get(idx)?.decl_type().map(str::to_string)
     }
 
+    #[inline]
     fn cell(&self, idx: usize) -> Option<Cell<'_>> {
         self.get_ref(idx).ok().map(Cell::from)
     }
@@ -71,6 +72,7 @@ impl Cells for OwnedRow {
         self.columns.declared.get(idx).cloned().flatten()
     }
 
+    #[inline]
     fn cell(&self, idx: usize) -> Option<Cell<'_>> {
         self.values.get(idx).map(|v| Cell::from(ValueRef::from(v)))
     }
