@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_core::stream::BoxStream;
 use futures_util::TryStreamExt;
-use orm_core::session::{controls_transaction, AdvisoryKey, AdvisoryScope};
+use orm_core::session::{controls_transaction, is_plain_statement, AdvisoryKey, AdvisoryScope};
 use orm_core::{
     Connection, Error, FromRow, PreparedTransaction, Result, ResultColumn, SettingScope, TableMeta,
     TruncateOptions, TxOptions, TxStatus, Value, ValueRef,
@@ -123,8 +123,22 @@ impl SqliteConn {
     /// Marks the status unknown when `sql` holds transaction control, and
     /// says whether SQLite will wait (up to the busy timeout) for the write
     /// lock should the statement need it.
-    fn before_statement(&mut self, sql: &str) -> bool {
-        before_statement(sql, self.deferred, &mut self.reading, &mut self.status)
+    /// Before a statement: the pragmas it may change are remembered, and
+    /// the transaction's state noted ([`before_statement`]); a plain
+    /// statement, as orm writes them, needs neither scan. Says whether
+    /// SQLite will wait for the write lock.
+    async fn before_statement(&mut self, sql: &str) -> bool {
+        let plain = is_plain_statement(sql);
+        if !plain {
+            self.remember_pragmas(sql).await;
+        }
+        before_statement(
+            sql,
+            plain,
+            self.deferred,
+            &mut self.reading,
+            &mut self.status,
+        )
     }
 
     /// A deferred transaction that has read and now wants the write lock
@@ -205,8 +219,7 @@ impl Connection for SqliteConn {
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
         self.send_pending_begin().await?;
-        self.remember_pragmas(sql).await;
-        let waits = self.before_statement(sql);
+        let waits = self.before_statement(sql).await;
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
             conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
@@ -222,8 +235,7 @@ impl Connection for SqliteConn {
         let carried = self.carrying_begin(sql).await?;
         let carries = carried.is_some();
         let query = bind_all(statement_text(carried, sql), binds)?;
-        self.remember_pragmas(sql).await;
-        let waits = self.before_statement(sql);
+        let waits = self.before_statement(sql).await;
         let began = self.carry_begin(carries);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a statement", async {
@@ -256,8 +268,7 @@ impl Connection for SqliteConn {
         let carried = self.carrying_begin(sql).await?;
         let carries = carried.is_some();
         let query = bind_all(statement_text(carried, sql), binds)?;
-        self.remember_pragmas(sql).await;
-        let waits = self.before_statement(sql);
+        let waits = self.before_statement(sql).await;
         let began = self.carry_begin(carries);
         let (timeout, conn, discarded) = self.parts()?;
         let result = Self::timed(timeout, discarded, "a query", async {
@@ -279,13 +290,22 @@ impl Connection for SqliteConn {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         // A read: it never needs the write lock.
-        let _ = self.before_statement(&sql);
+        let plain = is_plain_statement(&sql);
+        let _ = before_statement(
+            &sql,
+            plain,
+            self.deferred,
+            &mut self.reading,
+            &mut self.status,
+        );
         Box::pin(Generator::new(move |tx| async move {
             if let Err(e) = self.send_pending_begin().await {
                 let _ = tx.send(Err(e)).await;
                 return;
             }
-            self.remember_pragmas(&sql).await;
+            if !plain {
+                self.remember_pragmas(&sql).await;
+            }
             let refs: Vec<ValueRef<'_>> = binds.iter().map(Value::as_ref).collect();
             let text = sqlx::AssertSqlSafe(sql.clone()).into_sql_str();
             let query = match bind_all(text, &refs) {
@@ -374,15 +394,17 @@ impl Connection for SqliteConn {
 /// unknown when `sql` holds transaction control (else notes the
 /// transaction has now read), and says whether SQLite will wait (up to the
 /// busy timeout) for the write lock should the statement need it: not in a
-/// `deferred` transaction that has read.
+/// `deferred` transaction that has read. `plain`: [`is_plain_statement`],
+/// which every statement asks once.
 pub(crate) fn before_statement(
     sql: &str,
+    plain: bool,
     deferred: bool,
     reading: &mut bool,
     status: &mut TxStatus,
 ) -> bool {
     let waits = !(deferred && *reading);
-    if controls_transaction(sql) {
+    if !plain && controls_transaction(sql) {
         *status = TxStatus::Unknown;
     } else {
         *reading = true;

@@ -162,7 +162,32 @@ impl RusqliteConn {
     /// lock (see `SqliteConn::after_statement`, which reports a deferred
     /// transaction's lost race for it as a deadlock).
     fn before(&mut self, sql: &str) -> bool {
-        crate::connection::before_statement(sql, self.deferred, &mut self.reading, &mut self.status)
+        let plain = orm_core::session::is_plain_statement(sql);
+        crate::connection::before_statement(
+            sql,
+            plain,
+            self.deferred,
+            &mut self.reading,
+            &mut self.status,
+        )
+    }
+
+    /// Before a statement: the pragmas it may change are remembered, and
+    /// the transaction's state noted; a plain statement, as orm writes
+    /// them, needs neither scan. Says whether SQLite will wait for the
+    /// write lock.
+    async fn before_statement(&mut self, sql: &str) -> bool {
+        let plain = orm_core::session::is_plain_statement(sql);
+        if !plain {
+            self.remember_pragmas(sql).await;
+        }
+        crate::connection::before_statement(
+            sql,
+            plain,
+            self.deferred,
+            &mut self.reading,
+            &mut self.status,
+        )
     }
 
     /// Runs transaction-control statements in order, each prepared once
@@ -351,9 +376,8 @@ impl Connection for RusqliteConn {
     }
 
     async fn batch<'a>(&'a mut self, sql: &'a str) -> Result<()> {
-        self.remember_pragmas(sql).await;
+        let waits = self.before_statement(sql).await;
         let owned_sql = sql.to_string();
-        let waits = self.before(sql);
         let result = self
             // Several statements: refused half-way, some may have run.
             .run("a statement", false, move |conn| {
@@ -365,8 +389,7 @@ impl Connection for RusqliteConn {
 
     async fn execute<'a>(&'a mut self, sql: &'a str, binds: &'a [ValueRef<'a>]) -> Result<u64> {
         check_bind_count(binds.len())?;
-        self.remember_pragmas(sql).await;
-        let waits = self.before(sql);
+        let waits = self.before_statement(sql).await;
         let result = self.statement("a statement", sql, binds, execute).await;
         SqliteConn::after_statement(waits, result)
     }
@@ -379,8 +402,7 @@ impl Connection for RusqliteConn {
         binds: &'a [ValueRef<'a>],
     ) -> Result<Vec<T>> {
         check_bind_count(binds.len())?;
-        self.remember_pragmas(sql).await;
-        let waits = self.before(sql);
+        let waits = self.before_statement(sql).await;
         let result = self.statement("a query", sql, binds, fetch_all).await;
         SqliteConn::after_statement(waits, result)
     }
