@@ -168,15 +168,18 @@ impl<B: Backend> Implicit<'_, B> {
     /// Commits the implicit transaction if `result` is `Ok`, else rolls it
     /// back; returns `result`, or the commit's error.
     pub(crate) async fn finish<T>(mut self, result: Result<T>) -> Result<T> {
-        if !std::mem::take(&mut self.open) {
+        if !self.open {
             return result;
         }
         let s = &mut *self.session;
+        // Still open while the COMMIT or ROLLBACK is on its way: dropped
+        // then, the guard leaves the transaction to be rolled back.
         let ended = match (&result, s.state, s.conn.as_mut()) {
             (Ok(_), SessionState::Active, Some(conn)) => conn.commit().await,
             (_, _, Some(conn)) => conn.rollback().await,
             (_, _, None) => Ok(()),
         };
+        self.open = false;
         s.state = SessionState::NotStarted;
         s.savepoints.clear();
         s.write_in_flight = false;
