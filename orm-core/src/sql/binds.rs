@@ -20,8 +20,14 @@ const INLINE: usize = 4;
 /// binds.push(ValueRef::Text("ann"));
 /// assert_eq!(&binds[..], [ValueRef::I64(7), ValueRef::Text("ann")]);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Binds<'q>(Storage<'q>);
+
+impl std::fmt::Debug for Binds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 // No `Drop` of its own, unlike the small-vector crates: a `Binds` borrowing
 // a query tree may outlive its last use while the tree is changed, as a
@@ -125,5 +131,10 @@ mod tests {
         reserved.push(ValueRef::Text("a"));
         reserved.reserve(100);
         assert_eq!(&reserved[..], [ValueRef::Text("a")]);
+        assert_eq!(
+            format!("{reserved:?}"),
+            r#"[Text("a")]"#,
+            "printed as a list"
+        );
     }
 }
