@@ -256,3 +256,23 @@ faults!([postgres, sqlite], "pool_size=1", async fn an_autocommit_session_stream
     assert!(notes(db).await?.contains(&"surely".to_string()));
     Ok(())
 });
+
+faults!([postgres], "pool_size=2", async fn an_autocommit_session_whose_connection_died_leases_a_new_one_for_its_next_statement(ctx) {
+    use crate::support::{backend_pid, wait_gone};
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    s.add(&mut Entry::new("before")).await?;
+    let pid = backend_pid(&mut s).await?;
+    crate::common::pg::admin(&crate::common::pg::base_url().await, &format!("SELECT pg_terminate_backend({pid})")).await;
+    wait_gone(&format!("pid = {pid}")).await;
+    let err = s.add(&mut Entry::new("lost")).await.unwrap_err();
+    assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
+    assert_eq!(s.state(), SessionState::NotStarted);
+    // The dead connection went back to the pool, which drops it.
+    s.add(&mut Entry::new("after")).await?;
+    assert_ne!(backend_pid(&mut s).await?, pid);
+    s.commit().await?;
+    assert_eq!(notes(db).await?, ["before", "after"]);
+    Ok(())
+});

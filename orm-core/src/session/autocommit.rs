@@ -72,19 +72,19 @@ impl<B: Backend> Session<B> {
             return Err(closed(operation));
         }
         self.forget_cancelled_write();
-        if self.conn.is_none() {
-            self.conn = Some(self.db.backend().acquire().await?);
-        }
         if let Some(conn) = self
             .conn
             .as_mut()
             .filter(|c| c.tx_status() != TxStatus::Idle)
         {
-            // Only an interrupted control statement of ours leaves one open.
-            if let Err(e) = conn.rollback().await {
+            // Only an interrupted control statement of ours leaves one
+            // open; one that cannot be rolled back goes to the backend.
+            if conn.rollback().await.is_err() {
                 self.conn = None;
-                return Err(e);
             }
+        }
+        if self.conn.is_none() {
+            self.conn = Some(self.db.backend().acquire().await?);
         }
         self.write_in_flight = writes;
         self.conn.as_mut().ok_or_else(|| closed(operation))

@@ -420,6 +420,11 @@ impl<B: Backend> Session<B> {
             );
             if self.state == SessionState::Active && !nothing_sent {
                 self.state = SessionState::Failed;
+            } else if self.autocommit && self.state == SessionState::NotStarted && !nothing_sent {
+                // Lost, timed out or refused, the statement is over; the
+                // backend settles (or drops) its connection, and the next
+                // statement leases one that is known to be well.
+                self.conn = None;
             }
         }
         result
