@@ -229,8 +229,10 @@ impl<B: Backend> Session<B> {
         // SQLite empties a table with several statements: in an autocommit
         // session they still go as one transaction.
         let mut s = self.implicit(true).await?;
-        let conn = s.active("truncate", true).await?;
-        let result = conn.truncate(table, options).await;
+        let result = match s.active("truncate", true).await {
+            Ok(conn) => conn.truncate(table, options).await,
+            Err(e) => return s.finish(Err(e)).await,
+        };
         let result = s.track(result);
         s.finish(result).await
     }
@@ -252,8 +254,10 @@ impl<B: Backend> Session<B> {
         // Several statements, perhaps: one transaction even in an
         // autocommit session.
         let mut s = self.implicit(true).await?;
-        let conn = s.active("run SQL", true).await?;
-        let result = logged(log, sql, &[], || conn.batch(sql)).await;
+        let result = match s.active("run SQL", true).await {
+            Ok(conn) => logged(log, sql, &[], || conn.batch(sql)).await,
+            Err(e) => return s.finish(Err(e)).await,
+        };
         let result = s.track(result);
         s.finish(result).await
     }
