@@ -158,11 +158,12 @@ impl RusqliteConn {
     }
 
     /// Before a statement: marks the status unknown when `sql` holds
-    /// transaction control, and says whether SQLite will wait for the write
-    /// lock (see `SqliteConn::after_statement`, which reports a deferred
-    /// transaction's lost race for it as a deadlock).
-    fn before(&mut self, sql: &str) -> bool {
-        let plain = orm_core::session::is_plain_statement(sql);
+    /// transaction control (never when it is `plain`, as
+    /// [`is_plain_statement`](orm_core::session::is_plain_statement) says),
+    /// and says whether SQLite will wait for the write lock (see
+    /// `SqliteConn::after_statement`, which reports a deferred transaction's
+    /// lost race for it as a deadlock).
+    fn before(&mut self, sql: &str, plain: bool) -> bool {
         crate::connection::before_statement(
             sql,
             plain,
@@ -181,13 +182,7 @@ impl RusqliteConn {
         if !plain {
             self.remember_pragmas(sql).await;
         }
-        crate::connection::before_statement(
-            sql,
-            plain,
-            self.deferred,
-            &mut self.reading,
-            &mut self.status,
-        )
+        self.before(sql, plain)
     }
 
     /// Runs transaction-control statements in order, each prepared once
@@ -417,8 +412,9 @@ impl Connection for RusqliteConn {
         binds: Vec<Value>,
     ) -> BoxStream<'a, Result<T>> {
         // A read: it never needs the write lock.
-        let _ = self.before(&sql);
-        if !settings::pragma_writes(&sql).is_empty() {
+        let plain = orm_core::session::is_plain_statement(&sql);
+        let _ = self.before(&sql, plain);
+        if !plain && !settings::pragma_writes(&sql).is_empty() {
             // A stream starts without a round trip to read the pragma back
             // first: the connection it changes is closed, not pooled.
             self.discarded = true;
