@@ -90,6 +90,16 @@ impl<B: Backend> Session<B> {
         self.conn.as_mut().ok_or_else(|| closed(operation))
     }
 
+    /// In an autocommit session: whether an implicit transaction of one of
+    /// its operations is open, once one whose guard was dropped is rolled
+    /// back.
+    pub(super) async fn implicit_open(&mut self) -> bool {
+        if self.implicit_abandoned {
+            self.settle_implicit().await;
+        }
+        matches!(self.state, SessionState::Active | SessionState::Failed)
+    }
+
     /// A write whose future was dropped may still be on the wire: the
     /// backend settles its connection, and the next statement leases a
     /// fresh one. (Its outcome is unknown, as a cancelled write's is on a

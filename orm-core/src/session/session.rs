@@ -331,11 +331,8 @@ impl<B: Backend> Session<B> {
         operation: &'static str,
         writes: bool,
     ) -> Result<&mut B::Conn> {
-        if self.autocommit {
-            self.settle_implicit().await;
-            if !matches!(self.state, SessionState::Active | SessionState::Failed) {
-                return Err(super::autocommit::needs_transaction(operation));
-            }
+        if self.autocommit && !self.implicit_open().await {
+            return Err(super::autocommit::needs_transaction(operation));
         }
         self.statement_connection(operation, writes).await
     }
@@ -349,13 +346,8 @@ impl<B: Backend> Session<B> {
         operation: &'static str,
         writes: bool,
     ) -> Result<&mut B::Conn> {
-        if self.autocommit {
-            if self.implicit_abandoned {
-                self.settle_implicit().await;
-            }
-            if !matches!(self.state, SessionState::Active | SessionState::Failed) {
-                return self.autocommit_connection(operation, writes).await;
-            }
+        if self.autocommit && !self.implicit_open().await {
+            return self.autocommit_connection(operation, writes).await;
         }
         if self.write_in_flight {
             self.settle_cancelled_write();
@@ -407,7 +399,7 @@ impl<B: Backend> Session<B> {
         self.write_in_flight = false;
         if result.is_ok() {
             self.before_begin = None;
-        } else if self.begin_refused() {
+        } else if self.begin_refused(1) {
             return result;
         }
         if let Err(e) = &result {
@@ -438,20 +430,17 @@ impl<B: Backend> Session<B> {
     /// says no transaction is open), nothing of the transaction exists:
     /// the session is as before `begin`, as when `begin` itself fails.
     pub(super) async fn send_kept_begin(&mut self) -> Result<()> {
-        let (Some((before, _)), Some(conn)) = (self.before_begin, self.conn.as_mut()) else {
+        let (Some(_), Some(conn)) = (self.before_begin, self.conn.as_mut()) else {
             return Ok(());
         };
-        let result = conn.send_begin().await;
-        if result.is_err() && conn.tx_status() == TxStatus::Idle {
-            self.before_begin = None;
-            self.conn = None;
-            self.state = before;
-            return result;
+        match conn.send_begin().await {
+            Ok(()) => {
+                self.before_begin = None;
+                Ok(())
+            }
+            Err(e) if self.begin_refused(0) => Err(e),
+            Err(e) => self.track(Err(e)),
         }
-        if result.is_ok() {
-            self.before_begin = None;
-        }
-        self.track(result)
     }
 
     /// After the transaction's first statement failed: true when the
@@ -460,11 +449,14 @@ impl<B: Backend> Session<B> {
     /// write lock taken for the whole busy timeout) and nothing of the
     /// transaction exists. The session is then as before `begin`, its
     /// connection back in the pool, as when `begin` itself fails.
-    fn begin_refused(&mut self) -> bool {
+    /// `statements_since`: the statements counted since `begin` when the
+    /// failure came (1 for the first statement, 0 for a `BEGIN` sent alone
+    /// before a stream); more means the `BEGIN` had already succeeded.
+    fn begin_refused(&mut self, statements_since: u64) -> bool {
         let Some((before, statements)) = self.before_begin.take() else {
             return false;
         };
-        let first = self.statements == statements + 1;
+        let first = self.statements == statements + statements_since;
         let idle = self
             .conn
             .as_ref()
