@@ -4,6 +4,7 @@
 //! transaction is refused with a typed error that leaves the session usable.
 
 use orm::prelude::*;
+use orm::CopyFormat;
 
 use crate::common::Kind;
 use crate::models::{notes, Entry};
@@ -189,8 +190,12 @@ faults!([postgres, sqlite], "pool_size=2", async fn an_autocommit_session_refuse
     refused(s.nested().await.map(|_| ()), "create a savepoint");
     refused(s.set_setting("statement_timeout", "5s").await, "change a setting");
     refused(s.create_blob().await.map(|_| ()), "use a blob file");
+    refused(s.reset_setting("statement_timeout").await, "reset a setting");
+    refused(s.prepare("autocommit-gid").await, "prepare");
     if ctx.kind == Kind::Postgres {
         refused(s.advisory_xact_lock(42_i64).await, "take an advisory lock");
+        let cursor = s.raw("SELECT note FROM entries").cursor::<(String,)>().await;
+        refused(cursor.map(|_| ()), "declare a cursor");
     }
     assert_eq!(s.state(), SessionState::NotStarted);
     // Reads of settings need no transaction.
@@ -200,6 +205,37 @@ faults!([postgres, sqlite], "pool_size=2", async fn an_autocommit_session_refuse
     s.add(&mut Entry::new("after the refusals")).await?;
     s.commit().await?;
     assert_eq!(notes(db).await?, ["after the refusals"]);
+    Ok(())
+});
+
+faults!([postgres, sqlite], "pool_size=2", async fn copy_in_and_copy_out_work_in_an_autocommit_session_and_a_copy_in_is_all_or_nothing(ctx) {
+    let db = &ctx.db;
+    db.create_tables(&[Entry::table()]).await?;
+    let mut s = db.autocommit();
+    let refused = s.copy_in(&[Entry::new("a"), Entry::new("b"), Entry::new("a")]).await;
+    assert!(matches!(refused, Err(Error::UniqueViolation { .. })), "{refused:?}");
+    assert_eq!(s.state(), SessionState::NotStarted);
+    assert_eq!(notes(db).await?, Vec::<String>::new(), "nothing of the refused copy was committed");
+
+    // A stream that fails after more rows than one SQLite INSERT binds:
+    // the rows sent before the failure are not committed either.
+    let rows = (0..20_000)
+        .map(|i| Ok(Entry::new(format!("streamed {i}"))))
+        .chain([Err(Error::InvalidQuery { table: "entries", reason: "the source failed".to_string() })]);
+    let failed = s.copy_in_stream(futures_util::stream::iter(rows)).await;
+    assert!(matches!(failed, Err(Error::InvalidQuery { .. })), "{failed:?}");
+    assert_eq!(notes(db).await?, Vec::<String>::new(), "nothing of the failed stream was committed");
+
+    assert_eq!(s.copy_in(&[Entry::new("e"), Entry::new("f")]).await?, 2);
+    // Committed as the copy returned: another connection sees it.
+    assert_eq!(notes(db).await?, ["e", "f"]);
+    if ctx.kind == Kind::Postgres {
+        let mut out = Vec::new();
+        s.raw("SELECT note FROM entries ORDER BY note").copy_out(&mut out, CopyFormat::Text).await?;
+        assert_eq!(out, b"e\nf\n");
+    }
+    assert_eq!(s.state(), SessionState::NotStarted);
+    s.commit().await?;
     Ok(())
 });
 

@@ -86,8 +86,12 @@ impl<B: Backend> Session<B> {
         if self.db.backend().dialect().copy_threshold().is_none() {
             return self.insert::<T>().values(rows).execute().await;
         }
-        self.copy_rows::<T, &T, _>(stream::iter(rows.iter().map(Ok)))
-            .await
+        // COPY needs a transaction around it, even in an autocommit session.
+        let mut s = self.implicit(true).await?;
+        let copied = s
+            .copy_rows::<T, &T, _>(stream::iter(rows.iter().map(Ok)))
+            .await;
+        s.finish(copied).await
     }
 
     /// Copies the rows of `rows` into `T`'s table, as [`Session::copy_in`]
@@ -104,10 +108,15 @@ impl<B: Backend> Session<B> {
         T: Table,
         S: Stream<Item = Result<T>> + Send,
     {
-        if self.db.backend().dialect().copy_threshold().is_none() {
-            return self.insert_stream(rows).await;
-        }
-        self.copy_rows::<T, T, _>(rows).await
+        // COPY, or INSERTs of a stream whose length is not known: one
+        // transaction, even in an autocommit session.
+        let mut s = self.implicit(true).await?;
+        let copied = if s.db.backend().dialect().copy_threshold().is_none() {
+            s.insert_stream(rows).await
+        } else {
+            s.copy_rows::<T, T, _>(rows).await
+        };
+        s.finish(copied).await
     }
 
     /// Copies `rows` with binary `COPY`: the one place a session runs a
@@ -227,7 +236,8 @@ impl<B: Backend> Session<B> {
             CopySource::Query { sql, .. } => format!("COPY ({sql}) TO STDOUT"),
             CopySource::Table(meta) => format!("COPY {} TO STDOUT", meta.name),
         };
-        let conn = self.active("copy rows out", false).await?;
+        // One statement: an autocommit session runs it on its own.
+        let conn = self.statement_connection("copy rows out", false).await?;
         let copy = async { conn.copy_out(source, format, out).await.map(BytesWritten) };
         let result = logged_as(log, describe, binds, || copy).await.map(|b| b.0);
         self.statements += 1;

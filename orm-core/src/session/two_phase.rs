@@ -57,6 +57,10 @@ impl<B: Backend> Session<B> {
     /// # Ok(()) }
     /// ```
     pub async fn prepare(&mut self, gid: &str) -> Result<()> {
+        if self.autocommit {
+            self.settle_implicit().await;
+            return Err(super::autocommit::needs_transaction("prepare"));
+        }
         self.settle_cancelled_write();
         self.settle_abandoned().await?;
         match self.state {
