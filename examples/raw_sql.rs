@@ -1,7 +1,7 @@
 //! Raw SQL with dynamic rows, a struct deriving `FromRow`, a statement's
 //! columns (an expression's type included) without changing anything, a setting, a select whose rows do not decode
-//! (the transaction goes on), and every statement echoed, the setting and
-//! the `DESCRIBE` included.
+//! (the transaction goes on), and every statement echoed, the setting,
+//! the `DESCRIBE` and the transaction's `BEGIN` and `COMMIT` included.
 //!
 //! Runs on an embedded SQLite database by default:
 //!

@@ -8,7 +8,7 @@ use common::capture::Capture;
 use common::models::User;
 use common::{Kind, TestDb};
 use orm::prelude::*;
-use orm::{CopyFormat, Record};
+use orm::{CopyFormat, Record, TxOptions};
 
 const SECRET: &str = "s3cret-bind-value";
 const QUERY: &str = "SELECT CAST($1 AS TEXT) AS secret";
@@ -29,9 +29,9 @@ async fn traced_query(db: &Database) -> Result<Vec<String>> {
 
 both!(async fn each_statement_is_traced_with_its_sql_bind_count_and_rows_but_no_bind_value(db, kind) {
     let lines = traced_query(&db).await?;
-    let span = lines.iter().find(|l| l.starts_with("span statement:")).expect("a statement span");
-    assert_eq!(span, &format!("span statement: sql={QUERY} binds=1"));
-    let done = lines.iter().find(|l| l.contains("message=statement done")).expect("a done event");
+    let at = lines.iter().position(|l| l.starts_with("span statement: sql=SELECT")).expect("a statement span");
+    assert_eq!(lines[at], format!("span statement: sql={QUERY} binds=1"));
+    let done = lines[at..].iter().find(|l| l.contains("message=statement done")).expect("a done event");
     assert!(done.starts_with("event DEBUG orm::statement:"), "{done}");
     assert!(done.contains(" rows=1 ") || done.ends_with(" rows=1"), "{done}");
     assert!(done.contains(" elapsed_ms="), "{done}");
@@ -42,14 +42,17 @@ both!(async fn each_statement_is_traced_with_its_sql_bind_count_and_rows_but_no_
 
 both!(params = "log_binds=true", async fn bind_values_are_traced_when_log_binds_is_set(db, kind) {
     let lines = traced_query(&db).await?;
-    let span = lines.iter().find(|l| l.starts_with("span statement:")).expect("a statement span");
+    let span = lines.iter().find(|l| l.starts_with("span statement: sql=SELECT")).expect("a statement span");
     assert_eq!(span, &format!("span statement: sql={QUERY} binds=1 values=[Text({SECRET:?})]"));
     Ok(())
 });
 
 both!(params = "slow_statement_ms=0", async fn statements_at_the_slow_threshold_log_a_warning(db, kind) {
     let lines = traced_query(&db).await?;
-    let warning = lines.iter().find(|l| l.starts_with("event WARN")).expect("a slow-statement warning");
+    let warning = lines
+        .iter()
+        .find(|l| l.starts_with("event WARN") && l.contains(" sql=SELECT"))
+        .expect("a slow-statement warning for the query");
     assert!(warning.starts_with("event WARN orm::statement:"), "{warning}");
     for part in ["message=slow statement", &format!(" sql={QUERY}"), " elapsed_ms=", " threshold_ms=0.0"] {
         assert!(warning.contains(part), "{part} not in {warning}");
@@ -154,8 +157,9 @@ both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_th
         }
         capture.lines()
     };
-    let spans: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("span statement: sql=")).collect();
+    let spans = span_sql(&lines);
     let mut expected = vec![
+        "BEGIN binds=0".to_string(),
         format!("SET LOCAL {name} = ? binds=1"),
         format!("SHOW {name} binds=0"),
         "DESCRIBE SELECT 1 AS one binds=0".to_string(),
@@ -166,9 +170,12 @@ both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_th
             "NOTIFY jobs, ? binds=1".to_string(),
             "SELECT pg_advisory_xact_lock(7) binds=0".to_string(),
             "SELECT pg_try_advisory_xact_lock(1, 2) binds=0".to_string(),
+            "ROLLBACK binds=0".to_string(),
             "SELECT pg_advisory_lock(8) binds=0".to_string(),
             "SELECT pg_advisory_unlock(8) binds=0".to_string(),
         ]);
+    } else {
+        expected.push("ROLLBACK binds=0".to_string());
     }
     assert_eq!(spans, expected);
     let done = lines.iter().filter(|l| l.contains("message=statement done")).count();
@@ -176,6 +183,144 @@ both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_th
     assert!(!lines.iter().any(|l| l.contains(SECRET) || l.contains("-4242")), "a value was logged: {lines:#?}");
     Ok(())
 });
+
+/// The SQL of every statement span in `lines`, in order.
+fn span_sql(lines: &[String]) -> Vec<&str> {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("span statement: sql="))
+        .collect()
+}
+
+both!(async fn transaction_control_and_savepoints_are_traced_in_order(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
+        s.savepoint("before bob").await?;
+        s.raw("INSERT INTO users (name, karma) VALUES ($1, 2)").bind("bob").execute().await?;
+        s.rollback_to("before bob").await?;
+        s.release("before bob").await?;
+        s.commit().await?;
+        let mut s = db.session_with(TxOptions::new().read_only());
+        let names: Vec<(String,)> = s.raw("SELECT name FROM users").fetch_all().await?;
+        assert_eq!(names, [("ann".to_string(),)]);
+        s.rollback().await?;
+        capture.lines()
+    };
+    let (write_begin, read_begin) = match kind {
+        Kind::Postgres => ("BEGIN", "BEGIN READ ONLY"),
+        // SQLite: a writing transaction takes the write lock at BEGIN; a
+        // read-only one is a plain BEGIN (and `PRAGMA query_only`).
+        Kind::Sqlite => ("BEGIN IMMEDIATE", "BEGIN"),
+    };
+    assert_eq!(
+        span_sql(&lines),
+        [
+            format!("{write_begin} binds=0"),
+            "INSERT INTO users (name, karma) VALUES ($1, 1) binds=1".to_string(),
+            "SAVEPOINT \"before bob\" binds=0".to_string(),
+            "INSERT INTO users (name, karma) VALUES ($1, 2) binds=1".to_string(),
+            "ROLLBACK TO SAVEPOINT \"before bob\" binds=0".to_string(),
+            "RELEASE SAVEPOINT \"before bob\" binds=0".to_string(),
+            "COMMIT binds=0".to_string(),
+            format!("{read_begin} binds=0"),
+            "SELECT name FROM users binds=0".to_string(),
+            "ROLLBACK binds=0".to_string(),
+        ]
+    );
+    let done = lines.iter().filter(|l| l.contains("message=statement done")).count();
+    assert_eq!(done, 10, "{lines:#?}");
+    Ok(())
+});
+
+both!(async fn an_autocommit_session_traces_begin_and_commit_only_around_an_operation_of_several_statements(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.autocommit();
+        s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
+        s.batch("UPDATE users SET karma = 2; UPDATE users SET karma = 3").await?;
+        s.commit().await?;
+        capture.lines()
+    };
+    let begin = match kind {
+        Kind::Postgres => "BEGIN",
+        Kind::Sqlite => "BEGIN IMMEDIATE",
+    };
+    assert_eq!(
+        span_sql(&lines),
+        [
+            "INSERT INTO users (name, karma) VALUES ($1, 1) binds=1".to_string(),
+            format!("{begin} binds=0"),
+            "UPDATE users SET karma = 2; UPDATE users SET karma = 3 binds=0".to_string(),
+            "COMMIT binds=0".to_string(),
+        ]
+    );
+    Ok(())
+});
+
+/// A two-phase transaction id, which is logged only as a bind.
+const GID: &str = "orm-logging-gid-77";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_commit_is_traced_as_failed_and_a_two_phase_id_is_not_logged() {
+    let test = TestDb::open(Kind::Postgres, "refused_commit").await;
+    let db = test.db.clone();
+    let mut setup = db.session();
+    setup
+        .batch("CREATE TABLE parents (id INT PRIMARY KEY); \
+                CREATE TABLE children (parent INT REFERENCES parents DEFERRABLE INITIALLY DEFERRED)")
+        .await
+        .expect("tables");
+    setup.commit().await.expect("tables committed");
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        let mut s = db.session();
+        s.raw("INSERT INTO children VALUES (7)")
+            .execute()
+            .await
+            .expect("deferred check");
+        let err = s.commit().await.unwrap_err();
+        assert!(matches!(err, Error::ForeignKeyViolation(_)), "{err:?}");
+        // Two-phase commit: the server may refuse it (max_prepared_transactions
+        // = 0); logged either way, the id as a bind.
+        let mut s = db.session();
+        s.raw("INSERT INTO parents VALUES (1)")
+            .execute()
+            .await
+            .expect("insert");
+        match s.prepare(GID).await {
+            Ok(()) => db.rollback_prepared(GID).await.expect("rolled back"),
+            Err(Error::Unsupported { .. }) => {}
+            Err(e) => panic!("prepare: {e:?}"),
+        }
+        capture.lines()
+    };
+    let spans = span_sql(&lines);
+    assert!(
+        spans.contains(&"PREPARE TRANSACTION ? binds=1"),
+        "{spans:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains(GID)),
+        "the id was logged: {lines:#?}"
+    );
+    let commit = lines
+        .iter()
+        .position(|l| l == "span statement: sql=COMMIT binds=0");
+    let commit = commit.unwrap_or_else(|| panic!("no COMMIT span: {lines:#?}"));
+    let failed = lines[commit..]
+        .iter()
+        .find(|l| l.contains("message=statement"));
+    let failed = failed.unwrap_or_else(|| panic!("no COMMIT event: {lines:#?}"));
+    assert!(failed.contains("message=statement failed"), "{failed}");
+    test.cleanup().await;
+}
 
 /// The environment variable that makes this test binary the child that
 /// echoes: it holds the URL to connect to.

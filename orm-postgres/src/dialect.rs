@@ -45,6 +45,10 @@ impl Dialect for PgDialect {
         "postgresql"
     }
 
+    fn begin_sql(&self, options: &orm_core::TxOptions) -> std::borrow::Cow<'static, str> {
+        crate::transaction::begin_sql(options)
+    }
+
     fn server_cursors(&self) -> bool {
         true
     }

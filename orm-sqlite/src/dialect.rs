@@ -62,6 +62,10 @@ impl Dialect for SqliteDialect {
         "sqlite"
     }
 
+    fn begin_sql(&self, options: &orm_core::TxOptions) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(crate::transaction::begin_sql(options))
+    }
+
     fn write_placeholder(&self, _n: usize, out: &mut String) {
         out.push('?');
     }

@@ -3,6 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 
+use super::log::logged;
 use super::session::closed;
 use super::{Backend, Connection, Database, Session, SessionState, TxOptions, TxStatus};
 use crate::error::{Error, Result};
@@ -79,7 +80,11 @@ impl<B: Backend> Session<B> {
         {
             // Only an interrupted control statement of ours leaves one
             // open; one that cannot be rolled back goes to the backend.
-            if conn.rollback().await.is_err() {
+            let log = self.db.statement_log();
+            if logged(log, "ROLLBACK", &[], || conn.rollback())
+                .await
+                .is_err()
+            {
                 self.conn = None;
             }
         }
@@ -123,7 +128,11 @@ impl<B: Backend> Session<B> {
             self.savepoints.clear();
             self.write_in_flight = false;
             if let Some(conn) = self.conn.as_mut() {
-                if conn.rollback().await.is_err() {
+                let log = self.db.statement_log();
+                if logged(log, "ROLLBACK", &[], || conn.rollback())
+                    .await
+                    .is_err()
+                {
                     conn.discard();
                     self.conn = None;
                 }
@@ -184,9 +193,12 @@ impl<B: Backend> Implicit<'_, B> {
         let s = &mut *self.session;
         // Still open while the COMMIT or ROLLBACK is on its way: dropped
         // then, the guard leaves the transaction to be rolled back.
+        let log = s.db.statement_log();
         let ended = match (&result, s.state, s.conn.as_mut()) {
-            (Ok(_), SessionState::Active, Some(conn)) => conn.commit().await,
-            (_, _, Some(conn)) => conn.rollback().await,
+            (Ok(_), SessionState::Active, Some(conn)) => {
+                logged(log, "COMMIT", &[], || conn.commit()).await
+            }
+            (_, _, Some(conn)) => logged(log, "ROLLBACK", &[], || conn.rollback()).await,
             (_, _, None) => Ok(()),
         };
         self.open = false;

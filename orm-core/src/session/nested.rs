@@ -2,6 +2,7 @@
 
 use std::ops::{Deref, DerefMut};
 
+use super::log::logged;
 use super::session::closed;
 use super::{Backend, Connection, Session, SessionState, TxStatus};
 use crate::error::{Error, Result};
@@ -79,8 +80,9 @@ impl<B: Backend> Session<B> {
             });
         }
         let sql = self.savepoint_sql(&["SAVEPOINT "], name);
+        let log = self.db.statement_log();
         let conn = self.active("create a savepoint", false).await?;
-        let result = conn.batch(&sql).await;
+        let result = logged(log, &sql, &[], || conn.batch(&sql)).await;
         if result.is_ok() {
             conn.set_tx_status(TxStatus::InTransaction);
             self.savepoints.names.push(name.to_string());
@@ -111,10 +113,11 @@ impl<B: Backend> Session<B> {
             });
         }
         let sql = self.savepoint_sql(&["RELEASE SAVEPOINT "], &self.savepoints.names[index]);
+        let log = self.db.statement_log();
         let Some(conn) = self.conn.as_mut() else {
             return Err(closed("release a savepoint"));
         };
-        let result = conn.batch(&sql).await;
+        let result = logged(log, &sql, &[], || conn.batch(&sql)).await;
         if result.is_ok() {
             conn.set_tx_status(TxStatus::InTransaction);
             self.savepoints.names.truncate(index);
@@ -214,10 +217,11 @@ impl<B: Backend> Session<B> {
         // Dropped mid-way, what was undone is unknown: only a full rollback is safe.
         self.state = SessionState::Failed;
         self.write_in_flight = false;
+        let log = self.db.statement_log();
         let Some(conn) = self.conn.as_mut() else {
             return Err(closed("roll back to a savepoint"));
         };
-        conn.batch(&sql).await?;
+        logged(log, &sql, &[], || conn.batch(&sql)).await?;
         conn.set_tx_status(TxStatus::InTransaction);
         self.state = SessionState::Active;
         self.savepoints

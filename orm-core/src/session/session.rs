@@ -1,5 +1,6 @@
 //! [`Session`]: the state machine around one transaction at a time.
 
+use super::log::{logged, logged_as};
 use super::nested::Savepoints;
 use super::{Backend, Connection, Database, SessionState, TxOptions, TxStatus};
 use crate::error::{Error, Result};
@@ -168,6 +169,8 @@ impl<B: Backend> Session<B> {
         // any work of the transaction exists: another one may be tried, so
         // a server restart costs no error. Inside a transaction, never.
         let mut tries_left = self.db.pool_status().max_size + 1;
+        let log = self.db.statement_log();
+        let dialect = self.db.backend().dialect();
         loop {
             tries_left -= 1;
             let conn = match &mut self.conn {
@@ -177,10 +180,11 @@ impl<B: Backend> Session<B> {
             let mut result = Ok(());
             if conn.tx_status() != TxStatus::Idle {
                 // A BEGIN or COMMIT of ours was interrupted: clear whatever it left.
-                result = conn.rollback().await;
+                result = logged(log, "ROLLBACK", &[], || conn.rollback()).await;
             }
             if result.is_ok() {
-                result = conn.begin(&options).await;
+                let text = || dialect.begin_sql(&options).into_owned();
+                result = logged_as(log, text, &[], || conn.begin(&options)).await;
             }
             match result {
                 Ok(()) => {
@@ -241,7 +245,8 @@ impl<B: Backend> Session<B> {
         };
         // Dropped from here on, the COMMIT may or may not land.
         self.state = SessionState::CommitUnknown;
-        match conn.commit().await {
+        let log = self.db.statement_log();
+        match logged(log, "COMMIT", &[], || conn.commit()).await {
             Ok(()) => {
                 self.state = SessionState::Committed;
                 Ok(())
@@ -281,7 +286,8 @@ impl<B: Backend> Session<B> {
         self.state = SessionState::RolledBack;
         match self.conn.take() {
             Some(mut conn) => {
-                let result = conn.rollback().await;
+                let log = self.db.statement_log();
+                let result = logged(log, "ROLLBACK", &[], || conn.rollback()).await;
                 if result.is_err() {
                     conn.discard();
                 }

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use super::log::logged;
 use super::{Backend, Connection, Database, Session, SessionState, TxStatus};
 use crate::error::{Error, Result};
+use crate::value::ValueRef;
 
 /// A transaction prepared for two-phase commit, waiting on the server for
 /// [`Database::commit_prepared`] or [`Database::rollback_prepared`].
@@ -87,7 +89,12 @@ impl<B: Backend> Session<B> {
         };
         // Dropped from here on, the PREPARE may or may not land.
         self.state = SessionState::CommitUnknown;
-        match conn.prepare_transaction(gid).await {
+        let log = self.db.statement_log();
+        let gid_bind = [ValueRef::Text(gid)];
+        let prepared = logged(log, "PREPARE TRANSACTION ?", &gid_bind, || {
+            conn.prepare_transaction(gid)
+        });
+        match prepared.await {
             Ok(()) => {
                 self.savepoints.clear();
                 self.state = SessionState::Prepared;
@@ -118,15 +125,13 @@ impl<B: Backend> Database<B> {
     /// session prepared it. An unknown id is an [`Error::Database`] with
     /// SQLSTATE 42704.
     pub async fn commit_prepared(&self, gid: &str) -> Result<()> {
-        let mut conn = self.backend().acquire().await?;
-        conn.finish_prepared(gid, true).await
+        self.finish_prepared(gid, true).await
     }
 
     /// Rolls back the prepared transaction `gid` (`ROLLBACK PREPARED`),
     /// whichever session prepared it.
     pub async fn rollback_prepared(&self, gid: &str) -> Result<()> {
-        let mut conn = self.backend().acquire().await?;
-        conn.finish_prepared(gid, false).await
+        self.finish_prepared(gid, false).await
     }
 
     /// The prepared transactions of this database still waiting to be
@@ -146,5 +151,21 @@ impl<B: Backend> Database<B> {
     pub async fn prepared_transactions(&self) -> Result<Vec<PreparedTransaction>> {
         let mut conn = self.backend().acquire().await?;
         conn.prepared_transactions().await
+    }
+
+    /// `COMMIT PREPARED` (`commit`) or `ROLLBACK PREPARED` of `gid`, on a
+    /// connection of its own, logged with the id as a bind.
+    async fn finish_prepared(&self, gid: &str, commit: bool) -> Result<()> {
+        let mut conn = self.backend().acquire().await?;
+        let sql = if commit {
+            "COMMIT PREPARED ?"
+        } else {
+            "ROLLBACK PREPARED ?"
+        };
+        let gid_bind = [ValueRef::Text(gid)];
+        logged(self.statement_log(), sql, &gid_bind, || {
+            conn.finish_prepared(gid, commit)
+        })
+        .await
     }
 }

@@ -1,7 +1,10 @@
 //! The [`Dialect`] trait: what differs between SQL databases.
 
+use std::borrow::Cow;
+
 use super::storage::{BlobStorage, DocumentStorage};
 use crate::inspect::Catalog;
+use crate::session::TxOptions;
 use crate::table::DefaultValue;
 use crate::value::SqlType;
 
@@ -104,6 +107,13 @@ pub trait Dialect: Send + Sync + 'static {
     /// lock; migrations then rely on the dialect's write lock.
     fn transaction_lock(&self) -> Option<&'static str> {
         None
+    }
+
+    /// The `BEGIN` statement that opens a transaction with `options`, as
+    /// the backend sends it (and as statement logging shows it).
+    fn begin_sql(&self, options: &TxOptions) -> Cow<'static, str> {
+        let _ = options;
+        Cow::Borrowed("BEGIN")
     }
 
     /// Writes a DDL default literal.
