@@ -346,8 +346,13 @@ fn rounds(r: &WorkloadResult, contender: &str, base: &str) -> String {
         })
 }
 
+/// Whether orm is ahead of each peer on every workload, by the medians over
+/// every counted operation. A comparison that orm wins by the medians but
+/// where the rounds disagree (the upper quartile of the round-by-round
+/// ratio reaches 1.0) is named as a tie with the noise.
 fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
     let mut behind = Vec::new();
+    let mut ties = Vec::new();
     let mut compared = 0;
     for r in &suite.results {
         let Some(orm) = r.median_of("orm") else {
@@ -356,16 +361,32 @@ fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
         for peer in peers {
             if let Some(p) = r.median_of(peer) {
                 compared += 1;
+                let x = orm as f64 / p as f64;
+                let what = format!(
+                    "{} (orm {x:.2}× {peer}{})",
+                    r.workload.name(),
+                    rounds(r, "orm", peer)
+                );
                 if orm >= p {
-                    behind.push(format!(
-                        "{} (orm {:.2}× {peer})",
-                        r.workload.name(),
-                        orm as f64 / p as f64
-                    ));
+                    behind.push(what);
+                } else if r
+                    .round_ratio_quartiles("orm", peer)
+                    .is_some_and(|(_, high)| high >= 1.0)
+                {
+                    ties.push(what);
                 }
             }
         }
     }
+    let ties = if ties.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} of them within the rounds' noise: {}",
+            ties.len(),
+            ties.join("; ")
+        )
+    };
     if compared == 0 {
         return;
     }
@@ -376,10 +397,10 @@ fn ahead_of(out: &mut Vec<Target>, suite: &Suite, peers: &[&str]) {
             peers.join(", ")
         ),
         measured: if behind.is_empty() {
-            format!("ahead in all {compared} comparisons")
+            format!("ahead in all {compared} comparisons{ties}")
         } else {
             format!(
-                "behind in {} of {compared}: {}",
+                "behind in {} of {compared}: {}{ties}",
                 behind.len(),
                 behind.join("; ")
             )
@@ -596,6 +617,52 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    fn result(workload: Workload, orm: Vec<u64>, peer: Vec<u64>) -> WorkloadResult {
+        let timings = |contender, round_medians: Vec<u64>| crate::harness::Timings {
+            contender,
+            samples: round_medians.clone(),
+            round_medians,
+        };
+        WorkloadResult {
+            workload,
+            iterations: 1,
+            timings: vec![timings("orm", orm), timings("peer", peer)],
+        }
+    }
+
+    #[test]
+    fn ahead_of_names_a_win_the_rounds_disagree_on_as_a_tie() {
+        let suite = Suite {
+            backend: "PostgreSQL",
+            floor: "raw",
+            contenders: vec!["orm", "peer"],
+            results: vec![
+                // Ahead in every round.
+                result(
+                    Workload::Transaction,
+                    vec![90, 90, 90, 90, 90],
+                    vec![100; 5],
+                ),
+                // Ahead by the median, behind in two rounds of five.
+                result(
+                    Workload::TrivialQuery { n: 1 },
+                    vec![95, 96, 97, 104, 105],
+                    vec![100; 5],
+                ),
+            ],
+            pinning: String::new(),
+        };
+        let mut out = Vec::new();
+        ahead_of(&mut out, &suite, &["peer"]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].met, Some(true));
+        assert_eq!(
+            out[0].measured,
+            "ahead in all 2 comparisons; 1 of them within the rounds' noise: \
+             trivial_query N=1 (orm 0.97× peer; rounds 0.96–1.04×)"
+        );
     }
 
     #[test]
