@@ -263,6 +263,34 @@ both!(async fn an_autocommit_session_traces_begin_and_commit_only_around_an_oper
     Ok(())
 });
 
+both!(async fn a_session_dropped_in_a_transaction_logs_the_rollback_its_connection_runs(db, kind) {
+    db.create_tables(&[User::table()]).await?;
+    let capture = Capture::default();
+    let lines = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        {
+            let mut s = db.session();
+            s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
+            // Dropped here, its transaction open.
+        }
+        let mut s = db.session();
+        s.raw("INSERT INTO users (name, karma) VALUES ($1, 2)").bind("bob").execute().await?;
+        s.commit().await?;
+        // Dropped with nothing open: nothing to log.
+        drop(s);
+        capture.lines()
+    };
+    let dropped: Vec<&String> = lines.iter().filter(|l| l.contains("dropped with its transaction open")).collect();
+    assert_eq!(dropped.len(), 1, "{lines:#?}");
+    assert!(dropped[0].starts_with("event DEBUG orm::statement:"), "{}", dropped[0]);
+    assert!(dropped[0].contains(" sql=ROLLBACK"), "{}", dropped[0]);
+    let mut s = db.session();
+    let names: Vec<(String,)> = s.raw("SELECT name FROM users").fetch_all().await?;
+    assert_eq!(names, [("bob".to_string(),)], "the dropped session's insert was rolled back");
+    s.rollback().await?;
+    Ok(())
+});
+
 /// A two-phase transaction id, which is logged only as a bind.
 const GID: &str = "orm-logging-gid-77";
 

@@ -102,7 +102,7 @@ impl<B: Backend> Session<B> {
         if self.implicit_abandoned {
             self.settle_implicit().await;
         }
-        matches!(self.state, SessionState::Active | SessionState::Failed)
+        self.state.is_open()
     }
 
     /// A write whose future was dropped may still be on the wire: the
@@ -123,7 +123,7 @@ impl<B: Backend> Session<B> {
         if !std::mem::take(&mut self.implicit_abandoned) {
             return;
         }
-        if matches!(self.state, SessionState::Active | SessionState::Failed) {
+        if self.state.is_open() {
             self.state = SessionState::NotStarted;
             self.savepoints.clear();
             self.write_in_flight = false;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::log::{logged, logged_as};
-use super::{Backend, Connection, Session, SessionState};
+use super::{Backend, Connection, Session};
 use crate::error::{Error, Result};
 use crate::query::Direction;
 use crate::row::FromRow;
@@ -67,7 +67,7 @@ impl<B: Backend> Session<B> {
 
     /// [`Error::CursorClosed`] unless `cursor`'s transaction is the open one.
     fn require_open(&self, cursor: &CursorId) -> Result<()> {
-        let open = matches!(self.state, SessionState::Active | SessionState::Failed);
+        let open = self.state.is_open();
         if open && self.transaction == cursor.transaction {
             Ok(())
         } else {

@@ -253,6 +253,21 @@ pub(crate) async fn logged_as<T: RowCount, F: Future<Output = Result<T>>>(
     }
 }
 
+/// Logs the `ROLLBACK` of a transaction whose session was dropped while it
+/// was open (an early return, a `?`): the backend rolls it back as the
+/// connection goes back to the pool, with no statement span of its own.
+pub(crate) fn dropped_open_transaction(log: StatementLog) {
+    if !log.wanted() {
+        return;
+    }
+    let message = "the session was dropped with its transaction open: \
+                   rolled back as its connection goes back to the pool";
+    tracing::debug!(target: TARGET, sql = "ROLLBACK", "{message}");
+    if log.echo {
+        eprintln!("orm: ROLLBACK -- {message}");
+    }
+}
+
 /// Watches a stream of rows: logs the statement once the stream ends, fails
 /// or is dropped, with the rows it yielded.
 pub(crate) struct StreamWatch {

@@ -235,9 +235,7 @@ impl<B: Backend> Session<B> {
         let Some(index) = self.savepoints.abandoned.take() else {
             return Ok(());
         };
-        if !matches!(self.state, SessionState::Active | SessionState::Failed)
-            || index >= self.savepoints.len()
-        {
+        if !self.state.is_open() || index >= self.savepoints.len() {
             return Ok(());
         }
         self.roll_back_to_index(index, true).await

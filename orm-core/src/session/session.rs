@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 /// nest further transactions as savepoints.
 ///
 /// Dropping a session whose transaction is open rolls it back; its connection
-/// never returns to the pool inside a transaction.
+/// never returns to the pool inside a transaction. With statement logging
+/// on, that `ROLLBACK` is logged too.
 pub struct Session<B: Backend> {
     pub(super) db: Database<B>,
     pub(super) conn: Option<B::Conn>,
@@ -495,5 +496,16 @@ fn lost_connection(operation: &'static str) -> Error {
         state: SessionState::Failed,
         operation,
         hint: "the session lost its connection: roll back",
+    }
+}
+
+impl<B: Backend> Drop for Session<B> {
+    /// A transaction still open is rolled back by the backend as the
+    /// connection goes back to the pool; that `ROLLBACK` is logged here, as
+    /// the session's own would be.
+    fn drop(&mut self) {
+        if self.conn.is_some() && self.state.is_open() {
+            super::log::dropped_open_transaction(self.db.statement_log());
+        }
     }
 }

@@ -45,6 +45,20 @@ pub enum SessionState {
     Closed,
 }
 
+impl SessionState {
+    /// Whether a transaction is open: `Active`, or `Failed` (open until it
+    /// is rolled back).
+    ///
+    /// ```
+    /// use orm_core::SessionState;
+    /// assert!(SessionState::Failed.is_open());
+    /// assert!(!SessionState::Committed.is_open());
+    /// ```
+    pub fn is_open(self) -> bool {
+        matches!(self, SessionState::Active | SessionState::Failed)
+    }
+}
+
 impl fmt::Display for SessionState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
