@@ -412,6 +412,14 @@ fn assert_echoed_without_binds(lines: &[String]) {
         !lines.iter().any(|l| l.contains(SECRET)),
         "a bind value was echoed: {lines:#?}"
     );
+    // The transaction around it is echoed too: BEGIN first, the
+    // session's ROLLBACK last.
+    let first = lines.first().map(String::as_str).unwrap_or_default();
+    assert!(first.starts_with("orm: BEGIN"), "{lines:#?}");
+    assert!(first.contains(" -- 0 binds, "), "{lines:#?}");
+    let last = lines.last().map(String::as_str).unwrap_or_default();
+    assert!(last.starts_with("orm: ROLLBACK -- 0 binds, "), "{lines:#?}");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
