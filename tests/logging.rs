@@ -13,18 +13,25 @@ use orm::{CopyFormat, Record, TxOptions};
 const SECRET: &str = "s3cret-bind-value";
 const QUERY: &str = "SELECT CAST($1 AS TEXT) AS secret";
 
-/// Runs one bound query on `db` while `capture` listens; returns its lines.
-async fn traced_query(db: &Database) -> Result<Vec<String>> {
+/// Runs `body` while a [`Capture`] listens on this thread (the test's own:
+/// the body is not spawned); the lines it saw.
+async fn traced(body: impl AsyncFnOnce() -> Result<()>) -> Result<Vec<String>> {
     let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    body().await?;
+    Ok(capture.lines())
+}
+
+/// Runs one bound query on `db`; the lines traced meanwhile.
+async fn traced_query(db: &Database) -> Result<Vec<String>> {
+    traced(async || {
         let mut s = db.session();
         let rows: Vec<Record> = s.raw(QUERY).bind(SECRET).fetch_all().await?;
         assert_eq!(rows[0].get::<String>("secret")?, SECRET);
         s.rollback().await?;
-        capture.lines()
-    };
-    Ok(lines)
+        Ok(())
+    })
+    .await
 }
 
 both!(async fn each_statement_is_traced_with_its_sql_bind_count_and_rows_but_no_bind_value(db, kind) {
@@ -69,15 +76,14 @@ both!(params = "slow_statement_ms=60000", async fn statements_under_the_slow_thr
 });
 
 both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.session();
         let err = s.raw("SELECT * FROM no_such_table").fetch_all::<Record>().await.unwrap_err();
         assert!(matches!(err, Error::Database { .. }), "{err:?}");
         s.rollback().await?;
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let failed = lines.iter().find(|l| l.contains("message=statement failed")).expect("a failed event");
     assert!(failed.starts_with("event DEBUG orm::statement:"), "{failed}");
     assert!(failed.contains(" error=database error "), "{failed}");
@@ -87,9 +93,7 @@ both!(async fn a_failed_statement_is_traced_with_its_error(db, kind) {
 
 both!(async fn cursor_and_copy_statements_are_traced_without_bind_values(db, kind) {
     db.create_tables(&[User::table()]).await?;
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.session();
         assert_eq!(s.copy_in(&[User::new("ann", None, 3), User::new("bob", None, 4)]).await?, 2);
         if kind == Kind::Postgres {
@@ -104,8 +108,9 @@ both!(async fn cursor_and_copy_statements_are_traced_without_bind_values(db, kin
             s.raw("SELECT name FROM users WHERE name <> $1").bind(SECRET).copy_out(&mut out, CopyFormat::Text).await?;
         }
         s.rollback().await?;
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let done = |sql: &str, rows: Option<u64>| {
         let span = lines.iter().position(|l| l.starts_with(&format!("span statement: sql={sql}")));
         let span = span.unwrap_or_else(|| panic!("no span for {sql}: {lines:#?}"));
@@ -132,13 +137,11 @@ both!(async fn cursor_and_copy_statements_are_traced_without_bind_values(db, kin
 });
 
 both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_their_values(db, kind) {
-    let capture = Capture::default();
     let (name, value) = match kind {
         Kind::Postgres => ("application_name", SECRET),
         Kind::Sqlite => ("cache_size", "-4242"),
     };
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.session();
         s.set_setting(name, value).await?;
         assert_eq!(s.setting(name).await?, value);
@@ -155,8 +158,9 @@ both!(async fn settings_describe_notify_and_advisory_locks_are_traced_without_th
             let lock = db.advisory_lock(8).await?;
             lock.release().await?;
         }
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let spans = span_sql(&lines);
     let mut expected = vec![
         "BEGIN binds=0".to_string(),
@@ -194,9 +198,7 @@ fn span_sql(lines: &[String]) -> Vec<&str> {
 
 both!(async fn transaction_control_and_savepoints_are_traced_in_order(db, kind) {
     db.create_tables(&[User::table()]).await?;
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.session();
         s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
         s.savepoint("before bob").await?;
@@ -208,8 +210,9 @@ both!(async fn transaction_control_and_savepoints_are_traced_in_order(db, kind) 
         let names: Vec<(String,)> = s.raw("SELECT name FROM users").fetch_all().await?;
         assert_eq!(names, [("ann".to_string(),)]);
         s.rollback().await?;
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let (write_begin, read_begin) = match kind {
         Kind::Postgres => ("BEGIN", "BEGIN READ ONLY"),
         // SQLite: a writing transaction takes the write lock at BEGIN; a
@@ -238,15 +241,14 @@ both!(async fn transaction_control_and_savepoints_are_traced_in_order(db, kind) 
 
 both!(async fn an_autocommit_session_traces_begin_and_commit_only_around_an_operation_of_several_statements(db, kind) {
     db.create_tables(&[User::table()]).await?;
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.autocommit();
         s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
         s.batch("UPDATE users SET karma = 2; UPDATE users SET karma = 3").await?;
         s.commit().await?;
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let begin = match kind {
         Kind::Postgres => "BEGIN",
         Kind::Sqlite => "BEGIN IMMEDIATE",
@@ -265,9 +267,7 @@ both!(async fn an_autocommit_session_traces_begin_and_commit_only_around_an_oper
 
 both!(async fn a_session_dropped_in_a_transaction_logs_the_rollback_its_connection_runs(db, kind) {
     db.create_tables(&[User::table()]).await?;
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         {
             let mut s = db.session();
             s.raw("INSERT INTO users (name, karma) VALUES ($1, 1)").bind("ann").execute().await?;
@@ -278,8 +278,9 @@ both!(async fn a_session_dropped_in_a_transaction_logs_the_rollback_its_connecti
         s.commit().await?;
         // Dropped with nothing open: nothing to log.
         drop(s);
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await?;
     let dropped: Vec<&String> = lines.iter().filter(|l| l.contains("dropped with its transaction open")).collect();
     assert_eq!(dropped.len(), 1, "{lines:#?}");
     assert!(dropped[0].starts_with("event DEBUG orm::statement:"), "{}", dropped[0]);
@@ -305,9 +306,7 @@ async fn a_refused_commit_is_traced_as_failed_and_a_two_phase_id_is_not_logged()
         .await
         .expect("tables");
     setup.commit().await.expect("tables committed");
-    let capture = Capture::default();
-    let lines = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
+    let lines = traced(async || {
         let mut s = db.session();
         s.raw("INSERT INTO children VALUES (7)")
             .execute()
@@ -327,8 +326,10 @@ async fn a_refused_commit_is_traced_as_failed_and_a_two_phase_id_is_not_logged()
             Err(Error::Unsupported { .. }) => {}
             Err(e) => panic!("prepare: {e:?}"),
         }
-        capture.lines()
-    };
+        Ok(())
+    })
+    .await
+    .expect("traced");
     let spans = span_sql(&lines);
     assert!(
         spans.contains(&"PREPARE TRANSACTION ? binds=1"),

@@ -3,7 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::log::logged;
+use super::log;
 use super::session::closed;
 use super::{Backend, Connection, Database, Session, SessionState, TxOptions, TxStatus};
 use crate::error::{Error, Result};
@@ -81,10 +81,7 @@ impl<B: Backend> Session<B> {
             // Only an interrupted control statement of ours leaves one
             // open; one that cannot be rolled back goes to the backend.
             let log = self.db.statement_log();
-            if logged(log, "ROLLBACK", &[], || conn.rollback())
-                .await
-                .is_err()
-            {
+            if log::rollback(log, conn).await.is_err() {
                 self.conn = None;
             }
         }
@@ -129,10 +126,7 @@ impl<B: Backend> Session<B> {
             self.write_in_flight = false;
             if let Some(conn) = self.conn.as_mut() {
                 let log = self.db.statement_log();
-                if logged(log, "ROLLBACK", &[], || conn.rollback())
-                    .await
-                    .is_err()
-                {
+                if log::rollback(log, conn).await.is_err() {
                     conn.discard();
                     self.conn = None;
                 }
@@ -195,10 +189,8 @@ impl<B: Backend> Implicit<'_, B> {
         // then, the guard leaves the transaction to be rolled back.
         let log = s.db.statement_log();
         let ended = match (&result, s.state, s.conn.as_mut()) {
-            (Ok(_), SessionState::Active, Some(conn)) => {
-                logged(log, "COMMIT", &[], || conn.commit()).await
-            }
-            (_, _, Some(conn)) => logged(log, "ROLLBACK", &[], || conn.rollback()).await,
+            (Ok(_), SessionState::Active, Some(conn)) => log::commit(log, conn).await,
+            (_, _, Some(conn)) => log::rollback(log, conn).await,
             (_, _, None) => Ok(()),
         };
         self.open = false;

@@ -73,7 +73,9 @@ impl<B: Backend> Session<B> {
     /// unless every row carries one. An error aborts the copy whole —
     /// nothing of it is written — and fails the transaction like any failed
     /// statement. On a database without `COPY` (SQLite) the rows go in
-    /// through multi-row `INSERT`s instead.
+    /// through multi-row `INSERT`s instead. In an autocommit session the
+    /// copy runs in a transaction of its own: all of it is committed, or
+    /// none.
     ///
     /// ```no_run
     /// # use orm_core::*;

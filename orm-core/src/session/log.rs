@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
+use super::Connection;
 use crate::error::{Error, Result};
 use crate::value::{Value, ValueRef};
 
@@ -251,6 +252,18 @@ pub(crate) async fn logged_as<T: RowCount, F: Future<Output = Result<T>>>(
     } else {
         run().await
     }
+}
+
+/// Commits `conn`'s transaction, logged as `COMMIT`: the one place a
+/// session's `COMMIT` is sent and logged.
+pub(crate) async fn commit<C: Connection>(log: StatementLog, conn: &mut C) -> Result<()> {
+    logged(log, "COMMIT", &[], || conn.commit()).await
+}
+
+/// Rolls `conn`'s transaction back, logged as `ROLLBACK`: the one place a
+/// session's `ROLLBACK` is sent and logged.
+pub(crate) async fn rollback<C: Connection>(log: StatementLog, conn: &mut C) -> Result<()> {
+    logged(log, "ROLLBACK", &[], || conn.rollback()).await
 }
 
 /// Logs the `ROLLBACK` of a transaction whose session was dropped while it

@@ -1,6 +1,6 @@
 //! [`Session`]: the state machine around one transaction at a time.
 
-use super::log::{logged, logged_as};
+use super::log::{self, logged_as};
 use super::nested::Savepoints;
 use super::{Backend, Connection, Database, SessionState, TxOptions, TxStatus};
 use crate::error::{Error, Result};
@@ -181,7 +181,7 @@ impl<B: Backend> Session<B> {
             let mut result = Ok(());
             if conn.tx_status() != TxStatus::Idle {
                 // A BEGIN or COMMIT of ours was interrupted: clear whatever it left.
-                result = logged(log, "ROLLBACK", &[], || conn.rollback()).await;
+                result = log::rollback(log, conn).await;
             }
             if result.is_ok() {
                 let text = || dialect.begin_sql(&options).into_owned();
@@ -247,7 +247,7 @@ impl<B: Backend> Session<B> {
         // Dropped from here on, the COMMIT may or may not land.
         self.state = SessionState::CommitUnknown;
         let log = self.db.statement_log();
-        match logged(log, "COMMIT", &[], || conn.commit()).await {
+        match log::commit(log, &mut conn).await {
             Ok(()) => {
                 self.state = SessionState::Committed;
                 Ok(())
@@ -288,7 +288,7 @@ impl<B: Backend> Session<B> {
         match self.conn.take() {
             Some(mut conn) => {
                 let log = self.db.statement_log();
-                let result = logged(log, "ROLLBACK", &[], || conn.rollback()).await;
+                let result = log::rollback(log, &mut conn).await;
                 if result.is_err() {
                     conn.discard();
                 }
